@@ -1,0 +1,81 @@
+"""Shared fixtures: one real embedded PostgreSQL cluster per test session.
+
+The cluster lives under `<project>/.pg/test-<pid>` rather than pytest's `tmp_path`: as root,
+initdb runs as a system user that cannot traverse pytest's 0700 temporary root (integration trap 3).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from orchestration.embedded_pg import EmbeddedPostgres, free_port
+from orchestration.settings import PROJECT_ROOT, Settings
+from orchestration.warehouse import Role, Server, bootstrap, locate_server, role_url
+
+TEST_ROOT = PROJECT_ROOT / ".pg"
+
+
+@pytest.fixture(scope="session")
+def test_state_dir() -> Iterator[Path]:
+    path = TEST_ROOT / f"test-{os.getpid()}"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def settings(test_state_dir: Path) -> Settings:
+    """Settings of an isolated pilotage instance: own cluster, port, landing and archive."""
+    external = os.environ.get("PILOTAGE_TEST_DATABASE_URL")
+    return Settings(
+        _env_file=None,
+        state_dir=test_state_dir / "state",
+        pg_port=free_port(),
+        database_url=external or None,
+        warehouse_db="pilotage_test",
+        dagster_db="dagster_test",
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_server(settings: Settings) -> Iterator[Server]:
+    """A bootstrapped server (embedded unless PILOTAGE_TEST_DATABASE_URL is set), stopped at exit."""
+    embedded = None
+    if settings.uses_embedded_postgres:
+        embedded = EmbeddedPostgres(
+            settings.pg_data_dir, settings.pg_port, extra_options=("-c fsync=off",)
+        )
+        embedded.start()
+    server = locate_server(settings, start=False)
+    bootstrap(settings, server)
+    yield server
+    if embedded is not None:
+        embedded.stop()
+
+
+@pytest.fixture
+def connect(settings: Settings, pg_server: Server):
+    """Open a connection to the warehouse as one of the roles (default: auditor)."""
+    opened: list[psycopg.Connection] = []
+
+    def _connect(role: Role = Role.AUDITOR, **kwargs) -> psycopg.Connection:
+        conn = psycopg.connect(role_url(settings, pg_server, role), **kwargs)
+        opened.append(conn)
+        return conn
+
+    yield _connect
+    for conn in opened:
+        conn.close()
+
+
+@pytest.fixture
+def admin_conn(settings: Settings, pg_server: Server) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(pg_server.admin_url_for(settings.warehouse_db), autocommit=True) as conn:
+        yield conn
