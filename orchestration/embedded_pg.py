@@ -14,6 +14,7 @@ import pwd
 import secrets
 import socket
 import subprocess
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ def _quiet_import() -> None:
 
 
 def _runtime_dir() -> str:
-    path = Path("/tmp") / f"pilotage-runtime-{os.getuid()}"
+    path = Path(tempfile.gettempdir()) / f"pilotage-runtime-{os.getuid()}"
     path.mkdir(mode=0o700, exist_ok=True)
     return str(path)
 
@@ -103,7 +104,9 @@ class EmbeddedPostgres:
 
     def status(self) -> ServerStatus:
         pid = self._postmaster_pid()
-        return ServerStatus(running=pid is not None, pid=pid, port=self.port, data_dir=self.data_dir)
+        return ServerStatus(
+            running=pid is not None, pid=pid, port=self.port, data_dir=self.data_dir
+        )
 
     def _postmaster_pid(self) -> int | None:
         pid_file = self.data_dir / "postmaster.pid"
@@ -139,8 +142,10 @@ class EmbeddedPostgres:
             self._prepare_system_user(pwfile)
             self._run(
                 "initdb",
-                "-D", str(self.data_dir),
-                "-U", SUPERUSER,
+                "-D",
+                str(self.data_dir),
+                "-U",
+                SUPERUSER,
                 f"--pwfile={pwfile}",
                 "--auth-host=scram-sha-256",
                 "--auth-local=scram-sha-256",

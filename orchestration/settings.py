@@ -30,7 +30,7 @@ class Settings(BaseSettings):
 
     state_dir: Path = Field(
         default=PROJECT_ROOT / ".state",
-        description="Git-ignored folder for the embedded cluster, Dagster home, landing and archive.",
+        description="Git-ignored folder: embedded cluster, Dagster home, landing, archive.",
     )
     database_url: str | None = Field(
         default=None,

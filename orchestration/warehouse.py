@@ -14,6 +14,7 @@ and Dagster's run/event/schedule storage. Each layer is written by its own role 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import quote, urlsplit
@@ -53,7 +54,7 @@ def embedded_server(settings: Settings) -> EmbeddedPostgres:
 
 
 def locate_server(settings: Settings, *, start: bool = True) -> Server:
-    """The server to use: `PILOTAGE_DATABASE_URL` if set, else the embedded one (started if asked)."""
+    """`PILOTAGE_DATABASE_URL` if set, else the embedded server (started when `start`)."""
     if settings.database_url:
         parts = urlsplit(settings.database_url)
         return Server(parts.hostname or "127.0.0.1", parts.port or 5432, settings.database_url)
@@ -88,6 +89,52 @@ def bootstrap(settings: Settings, server: Server) -> None:
         _ensure_database(admin, settings.dagster_db, owner=Role.DAGSTER)
     with psycopg.connect(server.admin_url_for(settings.warehouse_db), autocommit=True) as conn:
         _grant_warehouse(conn, settings.warehouse_db)
+        _install_pseudonymisation(conn, settings.pseudonymisation_key.get_secret_value())
+
+
+def hmac_pads(key: str) -> tuple[bytes, bytes]:
+    """Inner and outer padded keys of HMAC-SHA256 (RFC 2104), so SQL needs only sha256()."""
+    block = key.encode()
+    if len(block) > 64:
+        block = hashlib.sha256(block).digest()
+    block = block.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+
+
+def _install_pseudonymisation(conn: psycopg.Connection, key: str) -> None:
+    """`private.pseudonymise(text)`: keyed HMAC-SHA256, hex. The key sits in a table only the
+    function's owner can read, so it never appears in dbt's compiled SQL or in logs."""
+    inner, outer = hmac_pads(key)
+    transformer = sql.Identifier(Role.TRANSFORMER.value)
+    conn.execute("create schema if not exists private")
+    conn.execute("revoke all on schema private from public")
+    conn.execute(
+        "create table if not exists private.pseudonymisation_key"
+        " (singleton boolean primary key default true check (singleton),"
+        " inner_pad bytea not null, outer_pad bytea not null)"
+    )
+    conn.execute(
+        "insert into private.pseudonymisation_key (inner_pad, outer_pad) values (%s, %s)"
+        " on conflict (singleton) do update"
+        " set inner_pad = excluded.inner_pad, outer_pad = excluded.outer_pad",
+        [inner, outer],
+    )
+    conn.execute(
+        """
+        create or replace function private.pseudonymise(value text) returns text
+        language sql stable strict security definer set search_path = pg_catalog
+        as $$
+            select encode(
+                sha256(outer_pad || sha256(inner_pad || convert_to(value, 'UTF8'))), 'hex')
+            from private.pseudonymisation_key
+        $$
+        """
+    )
+    conn.execute("revoke all on function private.pseudonymise(text) from public")
+    conn.execute(sql.SQL("grant usage on schema private to {}").format(transformer))
+    conn.execute(
+        sql.SQL("grant execute on function private.pseudonymise(text) to {}").format(transformer)
+    )
 
 
 def _ensure_role(conn: psycopg.Connection, role: Role, password: str) -> None:

@@ -1,5 +1,8 @@
 """The warehouse bootstrap: schemas and least-privilege roles, on a real PostgreSQL."""
 
+import hashlib
+import hmac
+
 import psycopg
 import pytest
 
@@ -41,3 +44,16 @@ def test_reader_sees_marts_only(connect):
     finally:
         with connect(Role.LOADER, autocommit=True) as loader:
             loader.execute("drop table raw.reader_probe")
+
+
+def test_pseudonymise_is_keyed_hmac_sha256(settings, connect):
+    key = settings.pseudonymisation_key.get_secret_value()
+    expected = hmac.new(key.encode(), "agent.dupont".encode(), hashlib.sha256).hexdigest()
+    with connect(Role.TRANSFORMER) as conn:
+        found = conn.execute("select private.pseudonymise('agent.dupont')").fetchone()
+    assert found == (expected,)
+
+
+def test_pseudonymisation_key_is_unreadable_by_the_transformer(connect):
+    with connect(Role.TRANSFORMER) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("select * from private.pseudonymisation_key")

@@ -1,0 +1,167 @@
+"""The indicator catalog and the commune's reference lists, loaded into raw as business inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import dagster as dg
+import psycopg
+from psycopg import sql
+
+from orchestration.catalog import Catalog, load_catalog
+from orchestration.resources import WarehouseResource
+from orchestration.warehouse import Role
+from sources.contracts import load_reference
+
+DEFINITION_COLUMNS = {
+    "code": "text primary key",
+    "label": "text not null",
+    "description": "text not null",
+    "kind": "text not null",
+    "source_model": "text not null",
+    "date_basis": "text not null",
+    "scope_dimension": "text not null",
+    "population": "text not null",
+    "delay_start": "text",
+    "delay_end": "text",
+    "delay_unit": "text",
+    "delay_within": "double precision",
+    "unit": "text not null",
+    "frequency": "text not null",
+    "direction": "text not null",
+    "target": "double precision not null",
+    "alert_threshold": "double precision not null",
+    "perspective": "text not null",
+    "theme": "text not null",
+    "owner": "text not null",
+    "reference": "text not null",
+    "version": "integer not null",
+    "catalog_sha256": "text not null",
+}
+OBJECTIVE_COLUMNS = {
+    "code": "text primary key",
+    "label": "text not null",
+    "perspective": "text not null",
+    "theme": "text not null",
+    "owner": "text not null",
+    "catalog_sha256": "text not null",
+}
+INSTANCE_COLUMNS = {
+    "instance_id": "text primary key",
+    "definition": "text not null",
+    "objective": "text not null",
+    "service": "text not null",
+    "scope": "text not null",
+    "catalog_sha256": "text not null",
+}
+SITE_COLUMNS = {"site_id": "text primary key", "site_name": "text not null"}
+SERVICE_COLUMNS = {"service_id": "text primary key", "service_name": "text not null"}
+
+
+def replace_table(
+    conn: psycopg.Connection, table: str, columns: dict[str, str], rows: Iterable[Sequence]
+) -> int:
+    """Make `raw.<table>` hold exactly `rows` (created if missing), in the caller's transaction."""
+    target = sql.Identifier("raw", table)
+    definition = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
+        for name, kind in columns.items()
+    )
+    conn.execute(sql.SQL("create table if not exists {} ({})").format(target, definition))
+    conn.execute(sql.SQL("truncate {}").format(target))
+    names = sql.SQL(", ").join(sql.Identifier(name) for name in columns)
+    count = 0
+    with conn.cursor().copy(sql.SQL("copy {} ({}) from stdin").format(target, names)) as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def catalog_rows(catalog: Catalog) -> dict[str, tuple[dict[str, str], list[tuple]]]:
+    sha = catalog.sha256
+    definitions = [
+        (
+            d.code,
+            d.label,
+            d.description,
+            d.kind,
+            d.source_model,
+            d.date_basis,
+            d.scope_dimension,
+            d.population,
+            d.delay.start if d.delay else None,
+            d.delay.end if d.delay else None,
+            d.delay.unit if d.delay else None,
+            d.delay.within if d.delay else None,
+            d.unit,
+            d.frequency,
+            d.direction,
+            d.target,
+            d.alert_threshold,
+            d.perspective,
+            d.theme,
+            d.owner,
+            d.reference,
+            d.version,
+            sha,
+        )
+        for d in catalog.definitions.values()
+    ]
+    objectives = [
+        (o.code, o.label, o.perspective, o.theme, o.owner, sha) for o in catalog.objectives.values()
+    ]
+    instances = [
+        (i.instance_id, i.definition, i.objective, i.service, i.scope, sha)
+        for i in catalog.instances
+    ]
+    return {
+        "catalog__definitions": (DEFINITION_COLUMNS, definitions),
+        "catalog__objectives": (OBJECTIVE_COLUMNS, objectives),
+        "catalog__instances": (INSTANCE_COLUMNS, instances),
+    }
+
+
+def reference_rows() -> dict[str, tuple[dict[str, str], list[tuple]]]:
+    sites = [(site.code, site.label) for site in load_reference("sites").codes]
+    services = [(service.code, service.label) for service in load_reference("services").codes]
+    return {
+        "catalog__sites": (SITE_COLUMNS, sites),
+        "catalog__services": (SERVICE_COLUMNS, services),
+    }
+
+
+CATALOG_TABLES = (
+    "catalog__definitions",
+    "catalog__objectives",
+    "catalog__instances",
+    "catalog__sites",
+    "catalog__services",
+)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["raw", table],
+            group_name="ingest_dgq",
+            description=f"raw.{table}: the {table.split('__')[1]} of the indicator catalog "
+            "(catalog/*.yml, sources/reference/*.yml), validated, one row per entry.",
+            kinds={"postgres"},
+        )
+        for table in CATALOG_TABLES
+    ],
+)
+def indicator_catalog(warehouse: WarehouseResource):
+    """Validate the catalog in git and replace its raw tables in one transaction (idempotent)."""
+    catalog = load_catalog()
+    tables = {**catalog_rows(catalog), **reference_rows()}
+    counts = {}
+    with warehouse.connect(Role.LOADER) as conn:
+        for table, (columns, rows) in tables.items():
+            counts[table] = replace_table(conn, table, columns, rows)
+    for table in CATALOG_TABLES:
+        yield dg.MaterializeResult(
+            asset_key=["raw", table],
+            metadata={"rows": counts[table], "catalog_sha256": catalog.sha256},
+        )

@@ -1,0 +1,129 @@
+"""Publish: Metabase collection, questions and dashboards generated from the catalog."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+
+from orchestration.catalog import load_catalog
+from orchestration.defs.publish.dashboards import collection_spec
+from orchestration.metabase.client import MetabaseClient
+from orchestration.metabase.publisher import apply, plan
+from orchestration.metabase.specs import DatabaseSpec
+from orchestration.resources import WarehouseResource
+from orchestration.warehouse import Role, role_password
+
+STATE_TABLE = """
+create table if not exists audit.metabase_objects (
+    key text primary key,
+    kind text not null,
+    metabase_id integer not null,
+    updated_at timestamptz not null default now()
+)
+"""
+
+
+class PostgresStateStore:
+    """Metabase ids of our managed objects, kept in audit.metabase_objects."""
+
+    def __init__(self, warehouse: WarehouseResource) -> None:
+        self._warehouse = warehouse
+        with warehouse.connect(Role.TRANSFORMER) as conn:
+            conn.execute(STATE_TABLE)
+
+    def get(self, key: str) -> int | None:
+        with self._warehouse.connect(Role.TRANSFORMER) as conn:
+            row = conn.execute(
+                "select metabase_id from audit.metabase_objects where key = %s", [key]
+            ).fetchone()
+        return row[0] if row else None
+
+    def set(self, key: str, kind: str, metabase_id: int) -> None:
+        with self._warehouse.connect(Role.TRANSFORMER) as conn:
+            conn.execute(
+                "insert into audit.metabase_objects (key, kind, metabase_id) values (%s, %s, %s)"
+                " on conflict (key) do update set kind = excluded.kind,"
+                " metabase_id = excluded.metabase_id, updated_at = now()",
+                [key, kind, metabase_id],
+            )
+
+
+def _dashboard_keys() -> list[str]:
+    # Read at definition load: the catalog is a file in the repository, not I/O on a service.
+    return [d.key.split("/")[0] for d in collection_spec(load_catalog()).dashboards]
+
+
+def _database_spec(warehouse: WarehouseResource) -> DatabaseSpec:
+    settings, server = warehouse.settings(), warehouse.server()
+    return DatabaseSpec(
+        name="Entrepôt pilotage",
+        host=settings.metabase_db_host or server.host,
+        port=server.port,
+        dbname=settings.warehouse_db,
+        user=Role.READER.value,
+        password=role_password(settings, Role.READER),
+    )
+
+
+def _client(warehouse: WarehouseResource) -> MetabaseClient | None:
+    settings = warehouse.settings()
+    if not settings.metabase_url:
+        return None
+    api_key = settings.metabase_api_key
+    password = settings.metabase_password
+    return MetabaseClient(
+        settings.metabase_url,
+        api_key=api_key.get_secret_value() if api_key else None,
+        username=settings.metabase_username,
+        password=password.get_secret_value() if password else None,
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["metabase", service],
+            deps=[dg.AssetKey(["fct_indicator_values"])],
+            group_name="publish",
+            kinds={"metabase"},
+            description=f"Metabase dashboard of service {service.upper()}: questions on "
+            "marts.fct_indicator_values, generated from the catalog.",
+        )
+        for service in _dashboard_keys()
+    ],
+)
+def metabase_dashboards(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Converge Metabase on the catalog's dashboards (idempotent plan/apply). Without METABASE_URL
+    the desired state is written to the state folder for review and nothing is sent."""
+    spec = collection_spec(load_catalog())
+    client = _client(warehouse)
+    settings = warehouse.settings()
+    if client is None:
+        out = settings.state_dir / "publish" / "metabase_collection.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(spec.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        context.log.warning(f"METABASE_URL is not set: desired state written to {out}, not sent")
+        for dashboard in spec.dashboards:
+            yield dg.MaterializeResult(
+                asset_key=["metabase", dashboard.key.split("/")[0]],
+                metadata={"published": False, "desired_state": dg.MetadataValue.path(str(out))},
+            )
+        return
+    state = PostgresStateStore(warehouse)
+    result = apply(client, plan(client, _database_spec(warehouse), spec, state), state)
+    for dashboard in spec.dashboards:
+        dashboard_id = result.dashboard_ids[dashboard.key]
+        yield dg.MaterializeResult(
+            asset_key=["metabase", dashboard.key.split("/")[0]],
+            metadata={
+                "published": True,
+                "dashboard_url": dg.MetadataValue.url(f"{client.url}/dashboard/{dashboard_id}"),
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+            },
+        )
+
+
+defs = dg.Definitions(assets=[metabase_dashboards])

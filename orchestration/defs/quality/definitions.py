@@ -1,0 +1,72 @@
+"""Quality: every raw asset gets its GX suite and a reconciliation check; dbt tests come with the
+dbt assets (dagster-dbt). Checks are blocking: an ERROR stops everything downstream, publishing
+included."""
+
+from __future__ import annotations
+
+import dagster as dg
+from psycopg import sql
+
+from orchestration.defs.ingest.definitions import raw_asset_key
+from orchestration.defs.quality.gx_checks import SUITES_DIR, build_gx_asset_check
+from orchestration.resources import WarehouseResource
+from orchestration.warehouse import Role
+from sources.contracts import Contract, all_contracts
+
+RECONCILE = """
+select
+    coalesce(sum(rows_in), 0) as rows_in,
+    coalesce(sum(rows_loaded), 0) as rows_loaded,
+    coalesce(sum(rows_quarantined), 0) as rows_quarantined,
+    count(*) as batches
+from raw._batches
+where table_name = %s
+"""
+
+
+def build_reconciliation_check(contract: Contract) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=raw_asset_key(contract),
+        name="rows_reconciled",
+        blocking=True,
+        description="Nothing lost: for every batch, rows in = rows loaded + rows quarantined, and "
+        "the raw table holds exactly the rows the batches say they loaded.",
+    )
+    def rows_reconciled(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        """Compare the batch ledger with the rows actually present in raw."""
+        with warehouse.connect(Role.AUDITOR) as conn:
+            ledger = conn.execute(RECONCILE, [contract.table]).fetchone()
+            present = conn.execute(
+                sql.SQL("select count(*) from {}").format(sql.Identifier("raw", contract.table))
+            ).fetchone()[0]
+        rows_in, loaded, quarantined, batches = ledger
+        passed = rows_in == loaded + quarantined and present == loaded
+        return dg.AssetCheckResult(
+            passed=bool(passed),
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "batches": batches,
+                "rows_in": rows_in,
+                "rows_loaded": loaded,
+                "rows_quarantined": quarantined,
+                "rows_present_in_raw": present,
+            },
+        )
+
+    return rows_reconciled
+
+
+def _gx_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
+    suite_name = f"raw.{contract.table}"
+    if not (SUITES_DIR / "raw" / f"{contract.table}.json").exists():
+        return []
+    return [build_gx_asset_check(raw_asset_key(contract), suite_name, "raw", contract.table)]
+
+
+checks = [
+    check
+    for contract in all_contracts()
+    for check in (build_reconciliation_check(contract), *_gx_checks(contract))
+]
+
+defs = dg.Definitions(asset_checks=checks)

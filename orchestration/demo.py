@@ -1,0 +1,97 @@
+"""`pilotage demo`: set up, generate a sample, materialize the whole asset graph once, summarise."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from datetime import date
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from orchestration.runtime import prepare
+from orchestration.settings import Settings
+from orchestration.warehouse import Role, role_url
+
+DEMO_SEED = 42
+DEMO_START = date(2026, 1, 1)
+
+
+def run_demo(settings: Settings, console: Console, *, months: int) -> bool:
+    started = time.monotonic()
+    with console.status("Starting PostgreSQL, bootstrapping roles, Dagster storage, dbt parse…"):
+        server = prepare(settings)
+    from sources.generator import generate_landing
+
+    with console.status("Generating the sample commune into the landing zone…"):
+        report = generate_landing(
+            settings.landing_dir, seed=DEMO_SEED, start=DEMO_START, months=months
+        )
+    console.print(f"Sample: {len(report.files)} files in {settings.landing_dir}")
+    result = _run_build_all(console)
+    _print_summary(console, settings, result, role_url(settings, server, Role.READER))
+    console.print(f"Done in {time.monotonic() - started:.0f} s.")
+    return result.success
+
+
+def _run_build_all(console: Console):
+    from dagster import DagsterEventType, DagsterInstance
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("build_all_job")
+    total = len(job.asset_layer.executable_asset_keys)
+    run_id = str(uuid.uuid4())
+    outcome: dict = {}
+    with DagsterInstance.get() as instance:
+        worker = threading.Thread(
+            target=lambda: outcome.update(
+                result=job.execute_in_process(
+                    instance=instance, run_id=run_id, raise_on_error=False
+                )
+            )
+        )
+        columns = (
+            TextColumn("Materializing assets"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("assets", total=total)
+            worker.start()
+            while worker.is_alive():
+                worker.join(0.5)
+                done = len(
+                    instance.get_records_for_run(
+                        run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION, limit=10_000
+                    ).records
+                )
+                progress.update(task, completed=done)
+    return outcome["result"]
+
+
+def _print_summary(console: Console, settings: Settings, result, reader_url: str) -> None:
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    checks = result.get_asset_check_evaluations()
+    failed = [c for c in checks if not c.passed]
+    table = Table(title="pilotage demo", show_header=False)
+    table.add_row("Run", f"{result.run_id} ({'success' if result.success else 'FAILED'})")
+    table.add_row("Assets materialized", str(len(materialized)))
+    table.add_row("Checks passed / failed", f"{len(checks) - len(failed)} / {len(failed)}")
+    for check in failed:
+        table.add_row(
+            "  failed check",
+            f"{check.asset_key.to_user_string()}: {check.check_name} ({check.severity.value})",
+        )
+    table.add_row("Indicator values", "marts.fct_indicator_values")
+    table.add_row("Warehouse (read-only)", reader_url)
+    table.add_row("Archived source files", str(settings.archive_dir))
+    table.add_row("Data Docs (GX)", str(settings.data_docs_dir / "index.html"))
+    table.add_row("Metabase desired state", str(settings.state_dir / "publish"))
+    table.add_row("Trace a value", "pilotage trace ACC-O2-A1-S00 --period 2026-03")
+    table.add_row("Dagster UI", f"make ui → http://{settings.ui_host}:{settings.ui_port}")
+    table.add_row("Stop PostgreSQL", "pilotage db stop")
+    console.print(table)

@@ -1,0 +1,170 @@
+"""Trace one published value down to the delivered rows and archived files behind it.
+
+Works as the read-only auditor role. The rows listed are the compiler's observations of the value
+(the same rows the value was aggregated from), joined back to raw by (_batch_id, _row_number).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+from rich.console import Console
+from rich.table import Table
+
+from orchestration.resources import DBT_PROJECT_DIR
+from orchestration.settings import Settings
+from orchestration.warehouse import Role, locate_server, role_url
+from sources.contracts import load_contract
+
+
+class TraceError(LookupError):
+    """The value asked for does not exist or cannot be traced."""
+
+
+@dataclass
+class Trace:
+    value: dict[str, Any]
+    definition: dict[str, Any]
+    model_chain: list[str]
+    numerator_rows: int
+    denominator_rows: int
+    files: list[dict[str, Any]] = field(default_factory=list)
+    sample: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _manifest() -> dict[str, Any]:
+    return json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+
+
+def model_chain(manifest: dict[str, Any], source_model: str) -> list[str]:
+    """Relations between fct_indicator_values and the raw tables of `source_model`, top down."""
+    parents, children = manifest["parent_map"], manifest["child_map"]
+    top = "model.pilotage.fct_indicator_values"
+    bottom = f"model.pilotage.{source_model}"
+
+    def closure(start: str, edges: dict[str, list[str]]) -> set[str]:
+        seen, stack = set(), [start]
+        while stack:
+            for nxt in edges.get(stack.pop(), []):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return seen
+
+    between = (closure(top, parents) & closure(bottom, children)) | {top, bottom}
+    sources = [p for p in parents.get(bottom, []) if p.startswith("source.")]
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    depth = {node: len(closure(node, parents)) for node in between}
+    ordered = sorted(between, key=lambda node: -depth[node]) + sorted(sources)
+    return [nodes[node]["relation_name"].replace('"', "") for node in ordered]
+
+
+def _fetch_value(conn: psycopg.Connection, instance_id: str, period: date) -> dict[str, Any]:
+    value = conn.execute(
+        "select * from marts.fct_indicator_values"
+        " where indicator_instance_id = %s and period_start = %s",
+        [instance_id, period],
+    ).fetchone()
+    if value is None:
+        known = conn.execute(
+            "select count(*) as n from marts.fct_indicator_values where indicator_instance_id = %s",
+            [instance_id],
+        ).fetchone()["n"]
+        hint = "no such period" if known else "unknown indicator instance"
+        raise TraceError(f"No value for {instance_id} in {period:%Y-%m} ({hint}).")
+    return value
+
+
+def trace_value(
+    settings: Settings, instance_id: str, period: str, *, sample_rows: int = 10
+) -> Trace:
+    try:
+        period_start = date.fromisoformat(f"{period}-01")
+    except ValueError:
+        raise TraceError(f"--period must be YYYY-MM, got {period!r}") from None
+    url = role_url(settings, locate_server(settings, start=False), Role.AUDITOR)
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        value = _fetch_value(conn, instance_id, period_start)
+        definition = conn.execute(
+            "select * from staging.stg_catalog__definitions where code = %s",
+            [value["indicator_id"]],
+        ).fetchone()
+        chain = model_chain(_manifest(), definition["source_model"])
+        raw_table = chain[-1]
+        counts = conn.execute(
+            "select count(*) filter (where in_numerator) as numerator,"
+            " count(*) filter (where in_denominator) as denominator"
+            " from intermediate.int_indicator_observations"
+            " where indicator_instance_id = %s and period_start = %s",
+            [instance_id, period_start],
+        ).fetchone()
+        files, sample = _source_rows(conn, raw_table, instance_id, period_start, sample_rows)
+    return Trace(
+        value, definition, chain, counts["numerator"], counts["denominator"], files, sample
+    )
+
+
+def _source_rows(
+    conn: psycopg.Connection, raw_table: str, instance_id: str, period: date, limit: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    schema, table = raw_table.split(".")[-2:]
+    raw = sql.Identifier(schema, table)
+    joined = sql.SQL(
+        "from intermediate.int_indicator_observations as o"
+        " join {} as r on r._batch_id = o._batch_id and r._row_number = o._row_number"
+        " where o.indicator_instance_id = %s and o.period_start = %s and o.in_denominator"
+    ).format(raw)
+    files = conn.execute(
+        sql.SQL(
+            "select r._source_file as file, r._file_sha256 as sha256, count(*) as rows,"
+            " f.archived_path {} left join raw._files as f on f.sha256 = r._file_sha256"
+            " group by 1, 2, 4 order by 1"
+        ).format(joined),
+        [instance_id, period],
+    ).fetchall()
+    personal = {c.name for c in load_contract(table).columns if c.personal}
+    sample = conn.execute(
+        sql.SQL(
+            "select r.*, o.in_numerator {} order by r._batch_id, r._row_number limit %s"
+        ).format(joined),
+        [instance_id, period, limit],
+    ).fetchall()
+    for row in sample:
+        for column in personal & row.keys():
+            row[column] = "(personal data hidden)"
+    return files, sample
+
+
+def print_trace(found: Trace, console: Console) -> None:
+    v, d = found.value, found.definition
+    console.print(
+        f"[bold]{v['indicator_instance_id']}[/] — {d['label']} — {v['period_start']:%Y-%m}"
+    )
+    console.print(
+        f"value {v['value']}  = numerator {v['numerator']} / denominator "
+        f"{v['denominator']}  → {v['status']} (target {v['target']})"
+    )
+    console.print(
+        f"definition {d['code']} v{d['version']}: kind {d['kind']}, source "
+        f"{d['source_model']}, population: {d['population']}"
+    )
+    console.print("dbt chain: " + " ← ".join(found.model_chain))
+    console.print(
+        f"source rows behind it: {found.denominator_rows} in the denominator, "
+        f"{found.numerator_rows} in the numerator"
+    )
+    files = Table("file", "sha256", "rows", "archived at", title="Delivered files")
+    for f in found.files:
+        files.add_row(f["file"], f["sha256"][:16] + "…", str(f["rows"]), str(f["archived_path"]))
+    console.print(files)
+    if found.sample:
+        sample = Table(*found.sample[0].keys(), title="First source rows (as delivered)")
+        for row in found.sample:
+            sample.add_row(*(str(x) for x in row.values()))
+        console.print(sample)
