@@ -2,7 +2,6 @@
 dbt assets (dagster-dbt). Checks are blocking: an ERROR stops everything downstream, publishing
 included."""
 
-from __future__ import annotations
 
 import dagster as dg
 from psycopg import sql

@@ -1,0 +1,164 @@
+"""Great Expectations 1.x suites as blocking Dagster asset checks (dagster-ge needs GX < 1).
+
+Suites are committed under `expectations/gx/expectations/` (see expectations/README.md). Each run
+builds an ephemeral GX context: the data source lives only in memory, so the auditor's password
+never reaches a file, and the committed project is only read. The validation runs in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import dagster as dg
+
+from orchestration.settings import PROJECT_ROOT, Settings, get_settings
+from orchestration.warehouse import Role, locate_server, role_url
+
+SUITES_DIR = PROJECT_ROOT / "expectations" / "gx" / "expectations"
+DOCS_SITE = "pilotage"
+
+
+def warehouse_url(schema: str) -> str:
+    """The read-only auditor's URL with `schema` on the search_path (GX deprecates schema_name)."""
+    settings = get_settings()
+    url = role_url(settings, locate_server(settings, start=False), Role.AUDITOR)
+    return f"{url}?{urlencode({'options': f'-csearch_path={schema}'})}"
+
+
+def build_gx_asset_check(
+    asset_key: dg.AssetKey, suite_name: str, schema: str, table: str
+) -> dg.AssetChecksDefinition:
+    """A blocking check that validates `schema.table` against the GX suite `suite_name`.
+
+    Fails with severity ERROR, which stops downstream assets, when an expectation whose
+    `meta.severity` is "error" fails; fails with severity WARN, which Dagster only reports, when
+    every failed expectation is "warn".
+    """
+
+    @dg.asset_check(
+        asset=asset_key,
+        name="gx_" + re.sub(r"\W", "_", suite_name),  # raw.x__y -> gx_raw_x__y
+        blocking=True,
+        description=f"Great Expectations suite `{suite_name}` on `{schema}.{table}`.",
+    )
+    def _gx_check() -> dg.AssetCheckResult:
+        """Validate the table in PostgreSQL as the auditor, update Data Docs, report failures."""
+        return _validate(suite_name, schema, table)
+
+    return _gx_check
+
+
+def _validate(suite_name: str, schema: str, table: str) -> dg.AssetCheckResult:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx  # ~4 s: paid when a check runs, not when the code loads
+
+    settings = get_settings()
+    context = gx.get_context(mode="ephemeral", project_config=_project_config(settings))
+    source = context.data_sources.add_postgres("warehouse", connection_string=warehouse_url(schema))
+    try:
+        asset = source.add_table_asset(table, table_name=table)
+        batch = asset.add_batch_definition_whole_table("whole table")
+        suite = context.suites.get(suite_name)
+        personal = set(suite.meta.get("personal_columns", []))
+        # GX samples per validation, not per expectation: one expectation on a personal column
+        # turns samples off, so its values reach neither Data Docs nor the stored results.
+        sampled = not any(getattr(e, "column", None) in personal for e in suite.expectations)
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=suite_name, data=batch, suite=suite)
+        )
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name=suite_name,
+                validation_definitions=[validation],
+                actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=[DOCS_SITE])],
+                result_format={
+                    "result_format": "SUMMARY",
+                    "partial_unexpected_count": 5 if sampled else 0,
+                },
+            )
+        )
+        [(result_id, result)] = checkpoint.run().run_results.items()
+    finally:
+        source.get_execution_engine().engine.dispose()  # no idle pool left behind in the run
+    [page] = context.get_docs_sites_urls(resource_identifier=result_id, site_names=[DOCS_SITE])
+    failures = [_failure(r, personal) for r in result.results if not r.success]
+    stats = result.statistics
+    blocking = any(failure["severity"] == "error" for failure in failures)
+    return dg.AssetCheckResult(
+        passed=not failures,
+        severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "success_ratio": float(stats["success_percent"] or 0) / 100,
+            "evaluated_expectations": stats["evaluated_expectations"],
+            "successful_expectations": stats["successful_expectations"],
+            "unsuccessful_expectations": stats["unsuccessful_expectations"],
+            "failed_expectations": dg.MetadataValue.json(failures),
+            "data_docs_index": dg.MetadataValue.path(str(settings.data_docs_dir / "index.html")),
+            "data_docs_page": dg.MetadataValue.url(page["site_url"]),
+        },
+    )
+
+
+def _failure(result: Any, personal: set[str]) -> dict[str, Any]:
+    config, details = result.expectation_config, result.result or {}
+    column = config.kwargs.get("column")
+    hidden = column in personal  # raw holds personal ids in clear: never copy them into Dagster
+    failure = {
+        "type": config.type,
+        "column": column,
+        # Anything but an explicit "warn" blocks: a typo must not silently downgrade a check.
+        "severity": "warn" if (config.meta or {}).get("severity") == "warn" else "error",
+        "unexpected_count": details.get("unexpected_count"),
+        "unexpected_percent": details.get("unexpected_percent"),
+        "sample": "<personal data>" if hidden else details.get("partial_unexpected_list", [])[:5],
+    }
+    if "observed_value" in details and not hidden:
+        failure["observed_value"] = details["observed_value"]
+    if result.exception_info.get("raised_exception"):
+        failure["exception"] = str(result.exception_info.get("exception_message"))[:300]
+    return failure
+
+
+def _project_config(settings: Settings) -> dict[str, Any]:
+    def on_disk(directory: Path, **options: Any) -> dict[str, Any]:
+        backend = {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory)}
+        return backend | options
+
+    in_memory = {"class_name": "InMemoryStoreBackend"}
+    return {
+        "config_version": 4,
+        "analytics_enabled": False,
+        "progress_bars": {"globally": False},  # tqdm bars would flood the Dagster logs
+        "stores": {
+            # Read only; no store id, so a run never writes into the committed project.
+            "expectations_store": {
+                "class_name": "ExpectationsStore",
+                "store_backend": on_disk(SUITES_DIR, suppress_store_backend_id=True),
+            },
+            # Results stay on disk in the state dir, so the Data Docs index lists every past run.
+            "validation_results_store": {
+                "class_name": "ValidationResultsStore",
+                "store_backend": on_disk(settings.state_dir / "gx" / "validations"),
+            },
+            "checkpoint_store": {"class_name": "CheckpointStore", "store_backend": in_memory},
+            "validation_definition_store": {
+                "class_name": "ValidationDefinitionStore",
+                "store_backend": in_memory,
+            },
+        },
+        "expectations_store_name": "expectations_store",
+        "validation_results_store_name": "validation_results_store",
+        "checkpoint_store_name": "checkpoint_store",
+        "data_docs_sites": {
+            DOCS_SITE: {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": on_disk(settings.data_docs_dir),
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        },
+    }
