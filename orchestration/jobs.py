@@ -1,6 +1,5 @@
 """Jobs, schedules and sensors (cross-cutting: they select assets of every concern)."""
 
-from __future__ import annotations
 
 import hashlib
 

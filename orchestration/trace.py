@@ -62,7 +62,11 @@ def model_chain(manifest: dict[str, Any], source_model: str) -> list[str]:
     nodes = {**manifest["nodes"], **manifest["sources"]}
     depth = {node: len(closure(node, parents)) for node in between}
     ordered = sorted(between, key=lambda node: -depth[node]) + sorted(sources)
-    return [nodes[node]["relation_name"].replace('"', "") for node in ordered]
+    # schema.table, not relation_name: that one embeds the database name dbt parsed with.
+    return [
+        f"{nodes[node]['schema']}.{nodes[node].get('identifier') or nodes[node]['alias']}"
+        for node in ordered
+    ]
 
 
 def _fetch_value(conn: psycopg.Connection, instance_id: str, period: date) -> dict[str, Any]:
@@ -114,25 +118,25 @@ def _source_rows(
     conn: psycopg.Connection, raw_table: str, instance_id: str, period: date, limit: int
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     schema, table = raw_table.split(".")[-2:]
-    raw = sql.Identifier(schema, table)
-    joined = sql.SQL(
+    observed = sql.SQL(
         "from intermediate.int_indicator_observations as o"
         " join {} as r on r._batch_id = o._batch_id and r._row_number = o._row_number"
+    ).format(sql.Identifier(schema, table))
+    behind_value = sql.SQL(
         " where o.indicator_instance_id = %s and o.period_start = %s and o.in_denominator"
-    ).format(raw)
+    )
     files = conn.execute(
         sql.SQL(
             "select r._source_file as file, r._file_sha256 as sha256, count(*) as rows,"
-            " f.archived_path {} left join raw._files as f on f.sha256 = r._file_sha256"
-            " group by 1, 2, 4 order by 1"
-        ).format(joined),
+            " f.archived_path {} left join raw._files as f on f.file_sha256 = r._file_sha256"
+            " {} group by 1, 2, 4 order by 1"
+        ).format(observed, behind_value),
         [instance_id, period],
     ).fetchall()
     personal = {c.name for c in load_contract(table).columns if c.personal}
     sample = conn.execute(
-        sql.SQL(
-            "select r.*, o.in_numerator {} order by r._batch_id, r._row_number limit %s"
-        ).format(joined),
+        sql.SQL("select r.*, o.in_numerator {} {} order by r._batch_id, r._row_number limit %s")
+        .format(observed, behind_value),
         [instance_id, period, limit],
     ).fetchall()
     for row in sample:

@@ -105,7 +105,6 @@ def _install_pseudonymisation(conn: psycopg.Connection, key: str) -> None:
     """`private.pseudonymise(text)`: keyed HMAC-SHA256, hex. The key sits in a table only the
     function's owner can read, so it never appears in dbt's compiled SQL or in logs."""
     inner, outer = hmac_pads(key)
-    transformer = sql.Identifier(Role.TRANSFORMER.value)
     conn.execute("create schema if not exists private")
     conn.execute("revoke all on schema private from public")
     conn.execute(
@@ -131,9 +130,14 @@ def _install_pseudonymisation(conn: psycopg.Connection, key: str) -> None:
         """
     )
     conn.execute("revoke all on function private.pseudonymise(text) from public")
-    conn.execute(sql.SQL("grant usage on schema private to {}").format(transformer))
+    # Staging views call the function, so whoever reads them needs EXECUTE: dbt (transformer) and
+    # the auditor, who already reads raw in clear. The reader (Metabase) sees marts only.
+    users = sql.SQL(", ").join(
+        sql.Identifier(role.value) for role in (Role.TRANSFORMER, Role.AUDITOR)
+    )
+    conn.execute(sql.SQL("grant usage on schema private to {}").format(users))
     conn.execute(
-        sql.SQL("grant execute on function private.pseudonymise(text) to {}").format(transformer)
+        sql.SQL("grant execute on function private.pseudonymise(text) to {}").format(users)
     )
 
 

@@ -79,3 +79,32 @@ def connect(settings: Settings, pg_server: Server):
 def admin_conn(settings: Settings, pg_server: Server) -> Iterator[psycopg.Connection]:
     with psycopg.connect(pg_server.admin_url_for(settings.warehouse_db), autocommit=True) as conn:
         yield conn
+
+
+@pytest.fixture(scope="session")
+def pilotage_env(settings: Settings, pg_server: Server) -> Iterator[Settings]:
+    """The process environment of a pilotage run on the test cluster: `get_settings()`, Dagster's
+    instance (PostgreSQL storage in its own database) and dbt's profile all point at it."""
+    from orchestration.runtime import prepare
+    from orchestration.settings import get_settings
+
+    variables = {
+        "PILOTAGE_STATE_DIR": str(settings.state_dir),
+        "PILOTAGE_PG_PORT": str(settings.pg_port),
+        "PILOTAGE_WAREHOUSE_DB": settings.warehouse_db,
+        "PILOTAGE_DAGSTER_DB": settings.dagster_db,
+        **({"PILOTAGE_DATABASE_URL": settings.database_url} if settings.database_url else {}),
+    }
+    saved_environment = dict(os.environ)  # prepare() exports Dagster's and dbt's variables
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in variables.items():
+            patch.setenv(name, value)
+        for name in ("METABASE_URL", "METABASE_API_KEY", "METABASE_USERNAME", "METABASE_PASSWORD"):
+            patch.delenv(name, raising=False)
+        get_settings.cache_clear()
+        test_settings = get_settings()
+        prepare(test_settings)
+        yield test_settings
+    os.environ.clear()
+    os.environ.update(saved_environment)
+    get_settings.cache_clear()

@@ -1,9 +1,9 @@
 """Audit trail: every indicator value ever computed is kept, append-only."""
 
-from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.defs.transform.definitions import dbt_model_key
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse import Role
 
@@ -54,7 +54,7 @@ where latest.indicator_value_id is null
 
 @dg.asset(
     key=["audit", "indicator_value_history"],
-    deps=[dg.AssetKey(["fct_indicator_values"])],
+    deps=[dbt_model_key("fct_indicator_values")],
     group_name="audit",
     kinds={"postgres"},
 )

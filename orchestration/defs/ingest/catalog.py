@@ -1,6 +1,5 @@
 """The indicator catalog and the commune's reference lists, loaded into raw as business inputs."""
 
-from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 

@@ -1,6 +1,5 @@
 """Ingest: one raw asset per source contract, plus the indicator catalog."""
 
-from __future__ import annotations
 
 import dagster as dg
 
@@ -44,10 +43,10 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
             for path in paths:
                 report = load_file(conn, contract, path, settings.archive_dir)
                 reports.append(report)
-                if report.refused_message:
-                    context.log.error(f"{path.name} refused: {report.refused_message}")
-        loaded = [r for r in reports if not r.skipped_duplicate_file and not r.refused_message]
-        refused = {r.file: r.refused_message for r in reports if r.refused_message}
+                if report.refused:
+                    context.log.error(f"{path.name} refused: {report.refused}")
+        loaded = [r for r in reports if not r.skipped_duplicate_file and not r.refused]
+        refused = {r.file: r.refused for r in reports if r.refused}
         return dg.MaterializeResult(
             metadata={
                 "files_seen": len(paths),

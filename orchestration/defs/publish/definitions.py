@@ -1,6 +1,5 @@
 """Publish: Metabase collection, questions and dashboards generated from the catalog."""
 
-from __future__ import annotations
 
 import json
 
@@ -11,6 +10,7 @@ from orchestration.defs.publish.dashboards import collection_spec
 from orchestration.metabase.client import MetabaseClient
 from orchestration.metabase.publisher import apply, plan
 from orchestration.metabase.specs import DatabaseSpec
+from orchestration.defs.transform.definitions import dbt_model_key
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse import Role, role_password
 
@@ -84,7 +84,7 @@ def _client(warehouse: WarehouseResource) -> MetabaseClient | None:
     specs=[
         dg.AssetSpec(
             ["metabase", service],
-            deps=[dg.AssetKey(["fct_indicator_values"])],
+            deps=[dbt_model_key("fct_indicator_values")],
             group_name="publish",
             kinds={"metabase"},
             description=f"Metabase dashboard of service {service.upper()}: questions on "

@@ -1,14 +1,22 @@
 """dbt models as Dagster assets (staging, intermediate, marts) and dbt tests as asset checks."""
 
-from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+    get_asset_key_for_model,
+)
 
 from orchestration.resources import DBT_PROJECT_DIR, WarehouseResource, environment
 
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
@@ -35,7 +43,15 @@ def pilotage_dbt_models(
         yield from dbt.cli(["build"], context=context).stream()
 
 
+def dbt_model_key(model_name: str) -> dg.AssetKey:
+    """The asset key dagster-dbt gives a dbt model (the model's schema, then its name)."""
+    return get_asset_key_for_model([pilotage_dbt_models], model_name)
+
+
 defs = dg.Definitions(
     assets=[pilotage_dbt_models],
-    resources={"dbt": DbtCliResource(project_dir=dbt_project)},
+    resources={
+        # The venv's dbt, not whatever `dbt` is on PATH (integration trap 12).
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+    },
 )

@@ -1,0 +1,192 @@
+"""The walking skeleton end to end: files -> raw -> dbt -> checks -> Metabase (emulator) -> audit,
+through real Dagster, real dbt and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance
+
+from orchestration.warehouse import Role
+from sources.generator import generate_landing
+from tests.metabase_emulator.server import running_emulator
+
+pytestmark = pytest.mark.integration
+
+SEED = 7
+START = date(2026, 1, 1)
+MONTHS = 3
+SCALE = 0.3
+LAYERS = ("raw", "staging", "intermediate", "marts", "audit")
+
+
+def _generate(settings) -> list[Path]:
+    report = generate_landing(settings.landing_dir, seed=SEED, start=START, months=MONTHS,
+                              scale=SCALE)
+    return [generated.path for generated in report.files]
+
+
+def _run_build_all():
+    from orchestration.definitions import defs
+
+    with DagsterInstance.get() as instance:
+        return defs.resolve_job_def("build_all_job").execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+
+
+def _row_counts(conn) -> dict[str, int]:
+    tables = conn.execute(
+        "select table_schema, table_name from information_schema.tables"
+        " where table_schema = any(%s) and table_type = 'BASE TABLE'",
+        [list(LAYERS)],
+    ).fetchall()
+    return {
+        f"{schema}.{table}": conn.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+        for schema, table in tables
+    }
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with running_emulator() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def built(pilotage_env, emulator, tmp_path_factory):
+    """One build of the whole graph on a generated sample, publishing to the Metabase emulator."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("METABASE_URL", emulator.url)
+        patch.setenv("METABASE_API_KEY", emulator.api_key)
+        from orchestration.settings import get_settings
+
+        get_settings.cache_clear()
+        inputs = tmp_path_factory.mktemp("delivered")
+        for path in _generate(pilotage_env):
+            shutil.copy(path, inputs / path.name)
+        result = _run_build_all()
+        yield {"result": result, "inputs": inputs, "emulator": emulator}
+        get_settings.cache_clear()
+
+
+def test_build_all_job_succeeds_with_every_check_passing(built):
+    result = built["result"]
+    assert result.success
+    checks = result.get_asset_check_evaluations()
+    assert checks, "no asset check ran"
+    failed = [(c.asset_key.to_user_string(), c.check_name) for c in checks if not c.passed]
+    assert failed == []
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert {"raw/acc_queue__tickets", "marts/fct_indicator_values", "metabase/acc",
+            "audit/indicator_value_history"} <= materialized
+
+
+def _parse(text: str) -> datetime | None:
+    return datetime.strptime(text, "%d/%m/%Y %H:%M:%S") if text else None
+
+
+def expected_a1(inputs: Path) -> dict[tuple[str, date], tuple[int, int]]:
+    """A1 recomputed from the delivered files in plain Python, without the project's SQL:
+    (site, month) -> (numerator, denominator)."""
+    latest: dict[str, dict[str, str]] = {}
+    for path in sorted(inputs.glob("acc_queue__tickets_*.csv")):
+        with path.open(encoding="cp1252", newline="") as handle:
+            for row in csv.DictReader(handle, delimiter=";"):
+                latest[row["ticket_id"]] = row  # a later delivery supersedes an earlier one
+    counts: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
+    limit = timedelta(minutes=15)
+    for row in latest.values():
+        arrival, called, end = (_parse(row[c]) for c in ("arrival_ts", "called_ts", "end_ts"))
+        abandoned = row["abandoned"] == "O"
+        in_population = called is not None or (abandoned and end - arrival > limit)
+        if not in_population:
+            continue
+        key = (row["site_id"], arrival.date().replace(day=1))
+        counts[key][1] += 1
+        if called is not None and called - arrival <= limit:
+            counts[key][0] += 1
+    return {key: (num, den) for key, (num, den) in counts.items()}
+
+
+def test_demo_indicator_matches_an_independent_computation_from_the_files(built, connect):
+    expected = expected_a1(built["inputs"])
+    with connect(Role.READER) as conn:
+        rows = conn.execute(
+            "select scope_id, period_start, numerator, denominator, value"
+            " from marts.fct_indicator_values where indicator_id = 'A1'"
+        ).fetchall()
+    found = {(site, period): (num, den) for site, period, num, den, _ in rows}
+    assert found == expected
+    for site, period, num, den, value in rows:
+        assert float(value) == pytest.approx(num / den), (site, period)
+
+
+def test_second_build_creates_no_duplicate_row_anywhere(built, pilotage_env, connect):
+    with connect(Role.AUDITOR) as conn:
+        before = _row_counts(conn)
+    _generate(pilotage_env)  # the applications deliver the very same files again
+    assert _run_build_all().success
+    with connect(Role.AUDITOR) as conn:
+        after = _row_counts(conn)
+    assert after == before
+    assert before["raw.acc_queue__tickets"] > 0
+
+
+def test_trace_lists_as_many_source_rows_as_the_stored_numerator_and_denominator(built, pilotage_env):
+    from orchestration.trace import trace_value
+
+    found = trace_value(pilotage_env, "ACC-O2-A1-S00", "2026-02", sample_rows=3)
+    assert found.numerator_rows == found.value["numerator"]
+    assert found.denominator_rows == found.value["denominator"]
+    assert sum(f["rows"] for f in found.files) == found.denominator_rows
+    assert [f["file"] for f in found.files] == ["acc_queue__tickets_2026-02.csv"]
+    assert Path(found.files[0]["archived_path"]).exists()
+    assert found.model_chain[0] == "marts.fct_indicator_values"
+    assert found.model_chain[-1] == "raw.acc_queue__tickets"
+    assert all(row["agent_id"] == "(personal data hidden)" for row in found.sample)
+
+
+def test_no_agent_identifier_reaches_staging_or_marts_in_clear(built, connect):
+    agents = set()
+    for path in built["inputs"].glob("acc_queue__tickets_*.csv"):
+        with path.open(encoding="cp1252", newline="") as handle:
+            agents |= {row["agent_id"] for row in csv.DictReader(handle, delimiter=";")}
+    agents.discard("")
+    assert agents
+    with connect(Role.AUDITOR) as conn:
+        text_columns = conn.execute(
+            "select table_schema, table_name, column_name from information_schema.columns"
+            " where table_schema in ('staging', 'intermediate', 'marts')"
+            " and data_type in ('text', 'character varying')"
+        ).fetchall()
+        leaks = [
+            f"{schema}.{table}.{column}"
+            for schema, table, column in text_columns
+            if conn.execute(
+                f'select exists (select 1 from "{schema}"."{table}" where "{column}" = any(%s))',
+                [list(agents)],
+            ).fetchone()[0]
+        ]
+    assert leaks == []
+
+
+def test_publish_creates_the_service_dashboard_with_its_questions(built):
+    state = built["emulator"].state
+    dashboards = [d for d in state.dashboards.values() if d["name"] == "Tableau de bord ACC"]
+    assert len(dashboards) == 1
+    assert len(dashboards[0]["dashcards"]) == 2
+    sql = [card["dataset_query"] for card in state.cards.values()]
+    assert all("marts.fct_indicator_values" in str(query) for query in sql)
+
+
+def test_audit_history_keeps_one_row_per_unchanged_value(built, connect):
+    with connect(Role.AUDITOR) as conn:
+        values = conn.execute("select count(*) from marts.fct_indicator_values").fetchone()[0]
+        history = conn.execute("select count(*) from audit.indicator_value_history").fetchone()[0]
+    assert history == values > 0
