@@ -13,7 +13,6 @@ from rich.table import Table
 
 from orchestration.runtime import prepare
 from orchestration.settings import Settings
-from orchestration.warehouse import Role, role_url
 
 DEMO_SEED = 42
 DEMO_START = date(2026, 1, 1)
@@ -31,7 +30,9 @@ def run_demo(settings: Settings, console: Console, *, months: int) -> bool:
         )
     console.print(f"Sample: {len(report.files)} files in {settings.landing_dir}")
     result = _run_build_all(console)
-    _print_summary(console, settings, result, role_url(settings, server, Role.READER))
+    _print_summary(
+        console, settings, result, f"{server.host}:{server.port}/{settings.warehouse_db}"
+    )
     console.print(f"Done in {time.monotonic() - started:.0f} s.")
     return result.success
 
@@ -49,7 +50,11 @@ def _run_build_all(console: Console):
         worker = threading.Thread(
             target=lambda: outcome.update(
                 result=job.execute_in_process(
-                    instance=instance, run_id=run_id, raise_on_error=False
+                    instance=instance,
+                    run_id=run_id,
+                    raise_on_error=False,
+                    # Step logs go to Dagster's event log (the UI); the console keeps the bar.
+                    run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
                 )
             )
         )
@@ -73,7 +78,7 @@ def _run_build_all(console: Console):
     return outcome["result"]
 
 
-def _print_summary(console: Console, settings: Settings, result, reader_url: str) -> None:
+def _print_summary(console: Console, settings: Settings, result, warehouse: str) -> None:
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     checks = result.get_asset_check_evaluations()
     failed = [c for c in checks if not c.passed]
@@ -87,7 +92,7 @@ def _print_summary(console: Console, settings: Settings, result, reader_url: str
             f"{check.asset_key.to_user_string()}: {check.check_name} ({check.severity.value})",
         )
     table.add_row("Indicator values", "marts.fct_indicator_values")
-    table.add_row("Warehouse (read-only)", reader_url)
+    table.add_row("Warehouse", f"{warehouse} — `pilotage db url --role reader` for a URL")
     table.add_row("Archived source files", str(settings.archive_dir))
     table.add_row("Data Docs (GX)", str(settings.data_docs_dir / "index.html"))
     table.add_row("Metabase desired state", str(settings.state_dir / "publish"))

@@ -47,8 +47,7 @@ def test_every_delivered_source_has_a_great_expectations_suite(graph):
 
 
 def test_every_mart_has_a_check(graph):
-    marts = [key for key in graph.get_all_asset_keys()
-             if graph.get(key).group_name == "marts"]
+    marts = [key for key in graph.get_all_asset_keys() if graph.get(key).group_name == "marts"]
     assert marts
     assert set(marts) <= _checked_assets(graph)
 

@@ -26,8 +26,9 @@ LAYERS = ("raw", "staging", "intermediate", "marts", "audit")
 
 
 def _generate(settings) -> list[Path]:
-    report = generate_landing(settings.landing_dir, seed=SEED, start=START, months=MONTHS,
-                              scale=SCALE)
+    report = generate_landing(
+        settings.landing_dir, seed=SEED, start=START, months=MONTHS, scale=SCALE
+    )
     return [generated.path for generated in report.files]
 
 
@@ -47,7 +48,9 @@ def _row_counts(conn) -> dict[str, int]:
         [list(LAYERS)],
     ).fetchall()
     return {
-        f"{schema}.{table}": conn.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+        f"{schema}.{table}": conn.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[
+            0
+        ]
         for schema, table in tables
     }
 
@@ -83,8 +86,12 @@ def test_build_all_job_succeeds_with_every_check_passing(built):
     failed = [(c.asset_key.to_user_string(), c.check_name) for c in checks if not c.passed]
     assert failed == []
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert {"raw/acc_queue__tickets", "marts/fct_indicator_values", "metabase/acc",
-            "audit/indicator_value_history"} <= materialized
+    assert {
+        "raw/acc_queue__tickets",
+        "marts/fct_indicator_values",
+        "metabase/acc",
+        "audit/indicator_value_history",
+    } <= materialized
 
 
 def _parse(text: str) -> datetime | None:
@@ -138,7 +145,9 @@ def test_second_build_creates_no_duplicate_row_anywhere(built, pilotage_env, con
     assert before["raw.acc_queue__tickets"] > 0
 
 
-def test_trace_lists_as_many_source_rows_as_the_stored_numerator_and_denominator(built, pilotage_env):
+def test_trace_lists_as_many_source_rows_as_the_stored_numerator_and_denominator(
+    built, pilotage_env
+):
     from orchestration.trace import trace_value
 
     found = trace_value(pilotage_env, "ACC-O2-A1-S00", "2026-02", sample_rows=3)

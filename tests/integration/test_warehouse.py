@@ -48,7 +48,7 @@ def test_reader_sees_marts_only(connect):
 
 def test_pseudonymise_is_keyed_hmac_sha256(settings, connect):
     key = settings.pseudonymisation_key.get_secret_value()
-    expected = hmac.new(key.encode(), "agent.dupont".encode(), hashlib.sha256).hexdigest()
+    expected = hmac.new(key.encode(), b"agent.dupont", hashlib.sha256).hexdigest()
     with connect(Role.TRANSFORMER) as conn:
         found = conn.execute("select private.pseudonymise('agent.dupont')").fetchone()
     assert found == (expected,)

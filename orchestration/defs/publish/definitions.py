@@ -7,10 +7,10 @@ import dagster as dg
 
 from orchestration.catalog import load_catalog
 from orchestration.defs.publish.dashboards import collection_spec
+from orchestration.defs.transform.definitions import dbt_model_key
 from orchestration.metabase.client import MetabaseClient
 from orchestration.metabase.publisher import apply, plan
 from orchestration.metabase.specs import DatabaseSpec
-from orchestration.defs.transform.definitions import dbt_model_key
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse import Role, role_password
 
