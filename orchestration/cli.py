@@ -146,14 +146,19 @@ def ui() -> None:
         str(settings.ui_port),
     ]
     console.print(f"Dagster UI: http://{settings.ui_host}:{settings.ui_port}  (Ctrl-C to stop)")
-    # A new session with default signal handling: `dagster dev` ignores SIGINT/SIGTERM when it
-    # inherits them ignored from a non-interactive shell (integration trap 17).
-    process = subprocess.Popen(command, start_new_session=True)
-    try:
-        raise typer.Exit(process.wait())
-    except KeyboardInterrupt:
-        process.send_signal(signal.SIGINT)
-        raise typer.Exit(process.wait()) from None
+    # `dagster dev` ignores SIGINT/SIGTERM when it inherits them ignored, as any process started
+    # with `&` from a non-interactive shell does (integration trap 17). Installing our handlers
+    # first makes the child start with default ones (handled signals reset on exec); we forward.
+    children: list[subprocess.Popen] = []
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            child.send_signal(signal.SIGINT)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    children.append(subprocess.Popen(command, start_new_session=True))
+    raise typer.Exit(children[0].wait())
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -7,7 +7,7 @@ from orchestration.defs.ingest import definitions as ingest
 from orchestration.defs.publish import definitions as publish
 from orchestration.defs.quality import definitions as quality
 from orchestration.defs.transform import definitions as transform
-from orchestration.jobs import defs as jobs
+from orchestration import jobs
 from orchestration.resources import WarehouseResource
 
 defs = dg.Definitions.merge(
@@ -16,7 +16,7 @@ defs = dg.Definitions.merge(
     quality.defs,
     publish.defs,
     audit.defs,
-    jobs,
+    jobs.defs,
     dg.Definitions(
         resources={"warehouse": WarehouseResource()},
         # One process per run: on 2 cores a fresh interpreter per step costs more than the steps

@@ -46,7 +46,7 @@ def settings(test_state_dir: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def pg_server(settings: Settings) -> Iterator[Server]:
-    """A bootstrapped server (embedded unless PILOTAGE_TEST_DATABASE_URL is set), stopped at exit."""
+    """A bootstrapped server (embedded unless PILOTAGE_TEST_DATABASE_URL is set), then stopped."""
     embedded = None
     if settings.uses_embedded_postgres:
         embedded = EmbeddedPostgres(

@@ -67,3 +67,25 @@
         and instances.scope = source.{{ d.scope_dimension }}::text
     where source.{{ d.date_basis }} is not null
 {%- endmacro %}
+
+
+{% macro indicator_observations_union(definitions) -%}
+    {#- Every definition's observations stacked; a typed empty relation when the catalog is empty
+        (or at parse time, when it has not been read). Expects an `instances` CTE in scope. -#}
+    {%- for definition in definitions %}
+    ({{ indicator_observations(definition) }})
+    {% if not loop.last %}union all{% endif %}
+    {%- else %}
+    select
+        null::text as indicator_instance_id,
+        null::date as period_start,
+        null::text as source_model,
+        null::bigint as _batch_id,
+        null::integer as _row_number,
+        null::boolean as in_denominator,
+        null::boolean as in_numerator,
+        null::numeric as measure
+    from instances
+    where false
+    {%- endfor %}
+{%- endmacro %}

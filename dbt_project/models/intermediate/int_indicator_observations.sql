@@ -4,8 +4,6 @@
 -- depends_on: {{ ref('stg_catalog__definitions') }}
 -- depends_on: {{ ref('stg_acc_queue__tickets') }}
 
-{%- set definitions = indicator_definitions() %}
-
 with
 
 instances as (
@@ -14,32 +12,9 @@ instances as (
 
 ),
 
-{% for definition in definitions %}
-observations_{{ loop.index }} as (
-
-    {{ indicator_observations(definition) }}
-
-),
-{% endfor %}
-
 final as (
 
-    {% for definition in definitions %}
-    select * from observations_{{ loop.index }}
-    {% if not loop.last %}union all{% endif %}
-    {% else %}
-    select
-        null::text as indicator_instance_id,
-        null::date as period_start,
-        null::text as source_model,
-        null::bigint as _batch_id,
-        null::integer as _row_number,
-        null::boolean as in_denominator,
-        null::boolean as in_numerator,
-        null::numeric as measure
-    from instances
-    where false
-    {% endfor %}
+    {{ indicator_observations_union(indicator_definitions()) }}
 
 )
 

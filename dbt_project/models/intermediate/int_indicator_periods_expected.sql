@@ -37,8 +37,10 @@ final as (
     select
         instances.instance_id as indicator_instance_id,
         period.period_start::date as period_start,
-        (period.period_start + {{ indicator_period_step('definitions.frequency') }}
-            - interval '1 day')::date as period_end
+        (
+            period.period_start + {{ indicator_period_step('definitions.frequency') }}
+            - interval '1 day'
+        )::date as period_end
     from instances
     inner join definitions on instances.definition = definitions.code
     inner join definition_ranges on instances.definition = definition_ranges.definition

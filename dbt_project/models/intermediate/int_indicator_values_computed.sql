@@ -15,7 +15,7 @@ final as (
         count(*) filter (where in_numerator) as numerator,
         count(*) filter (where in_denominator) as denominator,
         count(*) filter (where in_numerator)::numeric
-            / nullif(count(*) filter (where in_denominator), 0) as value
+        / nullif(count(*) filter (where in_denominator), 0) as value
     from observations
     group by indicator_instance_id, period_start
 

@@ -49,8 +49,9 @@ joined as (
     inner join instances on expected.indicator_instance_id = instances.instance_id
     inner join definitions on instances.definition = definitions.code
     left join computed
-        on expected.indicator_instance_id = computed.indicator_instance_id
-        and expected.period_start = computed.period_start
+        on
+            expected.indicator_instance_id = computed.indicator_instance_id
+            and expected.period_start = computed.period_start
 
 ),
 

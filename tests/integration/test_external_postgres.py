@@ -1,0 +1,58 @@
+"""PILOTAGE_DATABASE_URL points the warehouse and Dagster's storage at another server: a second
+PostgreSQL, started here as if it were external, receives everything and no embedded server runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from orchestration.embedded_pg import EmbeddedPostgres, free_port
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def external_server(test_state_dir: Path):
+    root = test_state_dir / "external"
+    server = EmbeddedPostgres(root / "data", free_port(), extra_options=("-c fsync=off",))
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_demo_runs_entirely_on_the_server_named_by_pilotage_database_url(
+    external_server, test_state_dir
+):
+    state_dir = test_state_dir / "external-client-state"
+    shutil.rmtree(state_dir, ignore_errors=True)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PILOTAGE_", "DAGSTER_"))},
+        "PILOTAGE_DATABASE_URL": external_server.url("postgres"),
+        "PILOTAGE_STATE_DIR": str(state_dir),
+        "PILOTAGE_WAREHOUSE_DB": "warehouse_ext",
+        "PILOTAGE_DAGSTER_DB": "dagster_ext",
+    }
+    pilotage = Path(sys.executable).parent / "pilotage"
+    done = subprocess.run(
+        [str(pilotage), "demo", "--months", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    assert not (state_dir / "pg").exists(), "an embedded server was initialised"
+    with psycopg.connect(external_server.url("warehouse_ext")) as conn:
+        values = conn.execute("select count(*) from marts.fct_indicator_values").fetchone()[0]
+    with psycopg.connect(external_server.url("dagster_ext")) as conn:
+        runs = conn.execute("select count(*) from runs where status = 'SUCCESS'").fetchone()[0]
+    assert values > 0
+    assert runs == 1
