@@ -2,12 +2,12 @@
 
 import dagster as dg
 
+from orchestration import jobs
 from orchestration.defs.audit import definitions as audit
 from orchestration.defs.ingest import definitions as ingest
 from orchestration.defs.publish import definitions as publish
 from orchestration.defs.quality import definitions as quality
 from orchestration.defs.transform import definitions as transform
-from orchestration import jobs
 from orchestration.resources import WarehouseResource
 
 defs = dg.Definitions.merge(
