@@ -1,16 +1,27 @@
 """Jobs, schedules and sensors (cross-cutting: they select assets of every concern)."""
 
-
 import hashlib
+from pathlib import Path
 
 import dagster as dg
 
+from orchestration.defs.ingest.definitions import delivery_months, landed_files, raw_asset_key
 from orchestration.settings import get_settings
+from sources.contracts import Contract, all_contracts, delivery_period
+
+CONTRACTS = all_contracts()
 
 build_all_job = dg.define_asset_job(
     "build_all_job",
     selection=dg.AssetSelection.all(),
     description="Ingest every landed file, rebuild the marts, check them, publish and audit.",
+)
+
+ingest_deliveries_job = dg.define_asset_job(
+    "ingest_deliveries_job",
+    selection=dg.AssetSelection.assets(*(raw_asset_key(c) for c in CONTRACTS)),
+    partitions_def=delivery_months,
+    description="Load the landed files of one delivery month into raw (runs of the sensor).",
 )
 
 build_all_job_schedule = dg.ScheduleDefinition(
@@ -21,24 +32,52 @@ build_all_job_schedule = dg.ScheduleDefinition(
 )
 
 
-@dg.sensor(job=build_all_job, minimum_interval_seconds=60)
+@dg.sensor(job=ingest_deliveries_job, minimum_interval_seconds=60)
 def landing_zone_sensor(context: dg.SensorEvaluationContext):
-    """Start a build when the set of files waiting in the landing zone changes."""
+    """One run per (raw asset, delivery month) with files waiting in the landing zone.
+
+    The run key fingerprints the waiting files by name, size and modification time (hashing
+    their content every minute would read every big file again and again): a run is requested
+    once per state of the files; the loader then makes content already loaded a no-op. A file of
+    a contract whose name holds no delivery month the partitions know is left to the daily
+    build, which loads every landed file and refuses it with a message in `raw._files`.
+    """
     landing = get_settings().landing_dir
-    files = sorted(p for p in landing.rglob("*") if p.is_file()) if landing.exists() else []
-    if not files:
-        return dg.SkipReason(f"no file waiting in {landing}")
+    requests, unplaced = [], []
+    for contract in CONTRACTS:
+        for period, paths in _by_period(landed_files(landing, contract)).items():
+            if period is None or not delivery_months.has_partition_key(period):
+                unplaced += [path.name for path in paths]
+                continue
+            requests.append(_run_request(contract, period, paths))
+    if unplaced:
+        context.log.warning(f"files with no delivery month to load: {', '.join(unplaced)}")
+    if not requests:
+        return dg.SkipReason(f"no file to load in {landing}")
+    return dg.SensorResult(run_requests=requests)
+
+
+def _by_period(paths: list[Path]) -> dict[str | None, list[Path]]:
+    grouped: dict[str | None, list[Path]] = {}
+    for path in paths:
+        grouped.setdefault(delivery_period(path.name), []).append(path)
+    return grouped
+
+
+def _run_request(contract: Contract, period: str, paths: list[Path]) -> dg.RunRequest:
     fingerprint = hashlib.sha256(
-        "\n".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files).encode()
+        "\n".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in paths).encode()
     ).hexdigest()
-    if fingerprint == context.cursor:
-        return dg.SkipReason("no new file since the last run")
-    context.update_cursor(fingerprint)
-    return dg.RunRequest(run_key=fingerprint)
+    return dg.RunRequest(
+        run_key=f"{contract.table}:{period}:{fingerprint[:16]}",
+        partition_key=period,
+        asset_selection=[raw_asset_key(contract)],
+        tags={"pilotage/files": ", ".join(path.name for path in paths)[:200]},
+    )
 
 
 defs = dg.Definitions(
-    jobs=[build_all_job],
+    jobs=[build_all_job, ingest_deliveries_job],
     schedules=[build_all_job_schedule],
     sensors=[landing_zone_sensor],
 )

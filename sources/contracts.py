@@ -3,17 +3,13 @@
 A contract names the file pattern and its native format, the natural key, the columns (type,
 required, allowed codes or reference list, personal data) and cross-field rules. It drives the
 raw table's DDL and the validation of every row, so adding a source is a new YAML file, not code.
-`RecordChecker` turns a contract into the row validation used by the loader.
+`open_delivery` opens a delivered file with the reader of its format; `sources.validation`
+(`RecordChecker`) turns a contract into the row validation used by the loader.
 """
 
 from __future__ import annotations
 
-import codecs
 import fnmatch
-import itertools
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
@@ -21,10 +17,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from sources import readers
-from sources.readers import EXTRA_FIELDS_KEY, ROW_ERROR_KEY, Invalid
+from sources.file_spec import FileSpec, Strict, delivery_period
+from sources.readers import Table
+from sources.readers_json import open_json
+from sources.readers_xlsx import open_xlsx
 
 CONTRACTS_DIR = Path(__file__).parent / "contracts"
 REFERENCE_DIR = Path(__file__).parent / "reference"
@@ -47,38 +46,7 @@ class ColumnType(StrEnum):
     CODE = "code"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FileSpec(_Strict):
-    pattern: str = Field(min_length=1, description="Glob of the delivered file names.")
-    format: Literal["csv"]
-    delimiter: str = Field(min_length=1, max_length=1)
-    encoding: str
-    decimal: Literal[",", "."] = ","
-    date_format: str = "dd/mm/yyyy"
-    timestamp_format: str = "dd/mm/yyyy HH:MM:SS"
-    boolean_true: str = "O"
-    boolean_false: str = "N"
-
-    @field_validator("encoding")
-    @classmethod
-    def _ascii_compatible(cls, encoding: str) -> str:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise ValueError(f"unknown encoding {encoding!r}") from None
-        # Readers split lines on b"\n": that needs an encoding where ASCII is one byte as is.
-        if "a;\n".encode(encoding) != b"a;\n":
-            raise ValueError(f"{encoding!r} is not ASCII-compatible (e.g. UTF-16); not supported")
-        return encoding
-
-    @field_validator("date_format", "timestamp_format")
-    @classmethod
-    def _known_tokens(cls, pattern: str) -> str:
-        readers.strptime_format(pattern)
-        return pattern
+_Strict = Strict
 
 
 class Column(_Strict):
@@ -88,6 +56,8 @@ class Column(_Strict):
     required: bool = False
     codes: tuple[str, ...] | None = Field(default=None, min_length=1)
     reference: str | None = None
+    minimum: Decimal | None = None  # bounds of a number, e.g. 0 for a duration or an amount
+    maximum: Decimal | None = None
     personal: bool = False
 
     @model_validator(mode="after")
@@ -97,7 +67,20 @@ class Column(_Strict):
             raise ValueError("a code column needs exactly one of `codes` or `reference`")
         if self.type is not ColumnType.CODE and has_list:
             raise ValueError("`codes` and `reference` are only for columns of type code")
+        bounded = self.minimum is not None or self.maximum is not None
+        if bounded and self.type not in (ColumnType.INTEGER, ColumnType.DECIMAL):
+            raise ValueError("`minimum` and `maximum` are only for integer and decimal columns")
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError("`minimum` is above `maximum`")
         return self
+
+    def out_of_range(self, value: int | Decimal) -> str | None:
+        """Why a parsed number breaks the column's bounds, if it does."""
+        if self.minimum is not None and value < self.minimum:
+            return f"{self.name}: {value} is below the minimum {self.minimum}"
+        if self.maximum is not None and value > self.maximum:
+            return f"{self.name}: {value} is above the maximum {self.maximum}"
+        return None
 
 
 class OrderRule(_Strict):
@@ -211,6 +194,38 @@ def contract_for_file(file_name: str, contracts: list[Contract]) -> Contract | N
     return next((c for c in contracts if fnmatch.fnmatchcase(file_name, c.file.pattern)), None)
 
 
+def open_delivery(contract: Contract, path: Path) -> Table:
+    """Open a delivered file with the reader of the contract's format (header checked here)."""
+    spec, columns = contract.file, contract.column_names
+    timestamps = frozenset(c.name for c in contract.columns if c.type is ColumnType.TIMESTAMP)
+    if spec.format == "xlsx":
+        return open_xlsx(
+            path,
+            required_columns=columns,
+            formats=spec.text_formats(timestamps),
+            header_row=spec.header_row,
+            sheet=spec.sheet,
+        )
+    if spec.format == "json":
+        return open_json(
+            path,
+            required_columns=columns,
+            formats=spec.text_formats(timestamps),
+            records_path=spec.records_path,
+            encoding=spec.encoding or "utf-8",
+            max_bytes=spec.max_bytes,
+        )
+    assert spec.delimiter is not None  # the csv validator requires it, and encoding
+    assert spec.encoding is not None
+    return readers.open_csv(
+        path,
+        delimiter=spec.delimiter,
+        encoding=spec.encoding,
+        required_columns=columns,
+        header_row=spec.header_row,
+    )
+
+
 class ReferenceCode(_Strict):
     code: str = Field(min_length=1)
     label: str = Field(min_length=1)
@@ -264,111 +279,14 @@ def _location(data: Any, loc: tuple[int | str, ...]) -> str:
     return ".".join(parts) or "(top level)"
 
 
-# --- row validation ----------------------------------------------------------------------------
+def __getattr__(name: str) -> Any:
+    """Row validation moved to `sources.validation`; it stays importable from here (PEP 562)
+    without a circular import, since validation itself builds on the contract models."""
+    if name in {"Problem", "RecordChecker"}:
+        from sources import validation
+
+        return getattr(validation, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """Why a row is quarantined: the field at fault, a stable reason code and a readable detail."""
-
-    field: str | None
-    reason: str
-    detail: str
-
-
-Value = str | int | Decimal | bool | date | datetime
-
-
-class RecordChecker:
-    """Validate delivered records against a contract: types, required, codes and rules."""
-
-    def __init__(self, contract: Contract, references: Mapping[str, frozenset[str]] | None = None):
-        """`references` replaces reference lists by name (tests); others load from YAML."""
-        self.contract = contract
-        self._allowed: dict[str, frozenset[str]] = {}
-        for column in contract.columns:
-            if column.codes:
-                self._allowed[column.name] = frozenset(column.codes)
-            elif column.reference:
-                given = (references or {}).get(column.reference)
-                self._allowed[column.name] = given or reference_codes(column.reference)
-
-    def key(self, record: Mapping[str, str]) -> tuple[str, ...]:
-        """The natural key as delivered: staging deduplicates on the same text."""
-        return tuple(record[name] for name in self.contract.natural_key)
-
-    def problems(self, record: Mapping[str, str]) -> list[Problem]:
-        """Every problem of a record, in column order then rule order; empty when valid."""
-        if ROW_ERROR_KEY in record:
-            detail = record[ROW_ERROR_KEY]
-            if EXTRA_FIELDS_KEY in record:
-                detail += f" (surplus: {record[EXTRA_FIELDS_KEY]!r})"
-            return [Problem(None, "malformed_row", detail)]
-        problems: list[Problem] = []
-        parsed: dict[str, Value] = {}
-        for column in self.contract.columns:
-            value = self._parse(column, record.get(column.name) or "")
-            if isinstance(value, Problem):
-                problems.append(value)
-            elif value is not None:
-                parsed[column.name] = value
-        for rule in self.contract.rules:
-            problem = _check_rule(rule, record, parsed)
-            if problem:
-                problems.append(problem)
-        return problems
-
-    def _parse(self, column: Column, text: str) -> Value | Problem | None:
-        if "\x00" in text:  # PostgreSQL text cannot hold NUL
-            return Problem(column.name, "invalid_character", f"{column.name}: NUL character")
-        if column.required and not text.strip():
-            return Problem(column.name, "missing_value", f"{column.name} is required")
-        if not text:  # an empty cell is how a delimited file writes a null
-            return None
-        value = self._typed(column, text)
-        if isinstance(value, Invalid):
-            return Problem(column.name, "unparseable_value", f"{column.name}: {value.reason}")
-        if column.type is ColumnType.CODE and value not in self._allowed[column.name]:
-            list_name = column.reference or "the contract's codes"
-            detail = f"{column.name}: {text!r} is not in {list_name}"
-            return Problem(column.name, "unknown_code", detail)
-        return value
-
-    def _typed(self, column: Column, text: str) -> Value | Invalid:
-        spec = self.contract.file
-        match column.type:
-            case ColumnType.INTEGER:
-                return readers.parse_integer(text)
-            case ColumnType.DECIMAL:
-                return readers.parse_decimal(text, spec.decimal)
-            case ColumnType.BOOLEAN:
-                return readers.parse_boolean(text, spec.boolean_true, spec.boolean_false)
-            case ColumnType.DATE:
-                return readers.parse_date(text, spec.date_format)
-            case ColumnType.TIMESTAMP:
-                return readers.parse_timestamp(text, spec.timestamp_format)
-        return text  # text as delivered; codes are compared as written
-
-
-_HOLDS = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
-
-
-def _check_rule(rule: Rule, record: Mapping[str, str], parsed: dict[str, Value]) -> Problem | None:
-    if isinstance(rule, RequiredWhenRule):
-        applies = all(record.get(name) == value for name, value in rule.when.items())
-        missing = [name for name in rule.columns if not (record.get(name) or "").strip()]
-        if applies and missing:
-            return Problem(missing[0], f"rule:{rule.name}", f"{', '.join(missing)} required")
-        return None
-    # Blank or unparseable terms are skipped: the chain is checked on the values present.
-    present = [term for term in rule.terms if term in parsed]
-    for left, right in itertools.pairwise(present):
-        if not _HOLDS[rule.operator](parsed[left], parsed[right]):
-            detail = f"{left} {rule.operator} {right} fails ({parsed[left]} vs {parsed[right]})"
-            return Problem(left, f"rule:{rule.name}", detail)
-    return None
+__all__ = ["Column", "ColumnType", "Contract", "ContractError", "FileSpec", "delivery_period"]

@@ -1,22 +1,30 @@
-"""Streaming readers of the files the applications deliver, and parsers of French cell values.
+"""Streaming readers of the files the applications deliver (CSV here; XLSX and JSON alongside).
 
 A reader either refuses the whole file (`FileRefusedError`, its message tells the sender what to
-fix) or yields its records one at a time, so a file is never held in memory. Cell parsers return
-the value or an `Invalid` carrying the reason, because a bad cell quarantines a row, not the file.
+fix) or opens it as a `Table`: the header as delivered, then the data rows one at a time as lists
+of text cells, so a file is never held in memory and no per-row dict is built on the hot path.
+A row whose number of cells differs from the header's is yielded as is: the loader quarantines it.
+The French cell parsers live in `sources.cells` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from functools import cache
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
+
+from sources.cells import (
+    Invalid,
+    parse_boolean,
+    parse_date,
+    parse_decimal,
+    parse_integer,
+    parse_timestamp,
+    strptime_format,
+)
 
 UTF8_BOM = codecs.BOM_UTF8
 CANDIDATE_DELIMITERS = (";", ",", "\t", "|")
@@ -25,17 +33,88 @@ ROW_ERROR_KEY = "_row_error"
 EXTRA_FIELDS_KEY = "_extra_fields"
 
 Record = dict[str, str]
+Rows = Generator[tuple[int, list[str]], None, None]
 
 
 class FileRefusedError(ValueError):
     """The whole file is unusable; the message names the problem and what to fix."""
 
 
-@dataclass(frozen=True)
-class Invalid:
-    """A cell that could not be parsed, and why."""
+@dataclass
+class Table:
+    """A delivered file, open: its header as delivered, then `(row_number, cells)` lazily.
 
-    reason: str
+    `row_number` is where the sender finds the row: the line of a text file (the header being
+    line 1 unless a title block precedes it), the row of a sheet, the position of a JSON record.
+    Iterating `rows` may still raise `FileRefusedError` (a bad byte near the end of a file).
+    """
+
+    header: tuple[str, ...]
+    rows: Rows
+    surplus_separator: str = ";"  # how cells beyond the header are shown in a quarantine record
+    unquoted: UnquotedLines | None = None  # set for a delimited file without any quote
+
+    def close(self) -> None:
+        self.rows.close()
+
+    def __enter__(self) -> Table:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def record(self, cells: Sequence[str]) -> Record:
+        """The cells named by the header (off the hot path: quarantine, tests)."""
+        record = dict(zip(self.header, cells, strict=False))
+        if len(cells) != len(self.header):
+            record[ROW_ERROR_KEY] = f"{len(cells)} fields where the header has {len(self.header)}"
+            if len(cells) > len(self.header):
+                surplus = cells[len(self.header) :]
+                record[EXTRA_FIELDS_KEY] = self.surplus_separator.join(surplus)
+        return record
+
+
+def check_header(header: Sequence[str], required: Sequence[str], *, what: str = "header") -> None:
+    """Refuse a header that names a column twice or misses a contract column."""
+    duplicated = sorted({name for name in header if header.count(name) > 1 and name})
+    if duplicated:
+        raise FileRefusedError(f"{what} names these columns twice: {', '.join(duplicated)}")
+    missing = [name for name in required if name not in header]
+    if not missing:
+        return
+    unknown = [name for name in header if name not in required]
+    renamed = (
+        f"; {', '.join(unknown)} may be the same data renamed: export it under the contract's name"
+        if unknown
+        else "; export the file with all the contract's columns"
+    )
+    raise FileRefusedError(
+        f"{what} is missing required columns: {', '.join(missing)} "
+        f"(found: {', '.join(header)}){renamed}"
+    )
+
+
+def open_csv(
+    path: Path,
+    *,
+    delimiter: str,
+    encoding: str,
+    required_columns: Sequence[str],
+    header_row: int = 1,
+) -> Table:
+    """Open a delimited text file; header problems are refused here, before any row is read.
+
+    A UTF-8 byte-order mark overrides the declared encoding: it is an unambiguous statement of how
+    the file was written. Lines above `header_row` are a title block and are skipped. Raises
+    `FileRefusedError`: here for problems of the start or end of the file, while streaming for
+    undecodable or malformed lines.
+    """
+    stream = _csv_stream(path, delimiter, encoding, required_columns, header_row)
+    header, offset, first_line, effective = next(stream)
+    unquoted = None
+    if not _holds_a_quote(path, offset):
+        unquoted = UnquotedLines(path, offset, first_line, effective, encoding, delimiter)
+    return Table(tuple(header), stream, surplus_separator=delimiter, unquoted=unquoted)
 
 
 def read_csv_rows(
@@ -43,25 +122,127 @@ def read_csv_rows(
 ) -> Iterator[tuple[int, Record]]:
     """Yield `(row_number, record)` for each data row of a delimited text file, lazily.
 
-    `row_number` is the line of the file where the record starts (the header is line 1), so a
-    sender can find it in an editor. Records map header names to the cells as written. A record
-    with too few or too many fields carries `ROW_ERROR_KEY` (and the surplus in
-    `EXTRA_FIELDS_KEY`). A UTF-8 byte-order mark overrides the declared encoding: it is an
-    unambiguous statement of how the file was written. Raises `FileRefusedError`: before the first
-    row for problems of the start or end of the file, while streaming for undecodable lines.
+    Records map header names to the cells as written. A record with too few or too many fields
+    carries `ROW_ERROR_KEY` (and the surplus in `EXTRA_FIELDS_KEY`).
     """
+    table = open_csv(
+        path, delimiter=delimiter, encoding=encoding, required_columns=required_columns
+    )
+    with table:
+        for row_number, cells in table.rows:
+            yield row_number, table.record(cells)
+
+
+def _csv_stream(
+    path: Path, delimiter: str, encoding: str, required: Sequence[str], header_row: int
+) -> Generator[Any, None, None]:
+    """The header and where the data starts (first item), then the rows: one generator, so the
+    file closes with it."""
     with path.open("rb") as raw:
         effective_encoding = _check_file_bounds(raw, encoding)
         lines = _decoded_lines(raw, effective_encoding, declared=encoding)
         # strict: an unclosed quote would otherwise swallow the rest of the file into one cell
         reader = csv.reader(lines, delimiter=delimiter, strict=True)
         try:
-            header = _read_header(reader, delimiter, required_columns)
-            yield from _records(reader, header, delimiter)
+            while reader.line_num < header_row - 1 and next(reader, None) is not None:
+                pass  # the title block above the header
+            header = _read_header(reader, delimiter, required)
+            yield header, raw.tell(), reader.line_num + 1, effective_encoding
+            yield from _rows(reader)
         except csv.Error as error:
             raise FileRefusedError(
                 f"line {reader.line_num}: malformed CSV ({error}); check the quoting of that line"
             ) from error
+
+
+BLOCK_BYTES = 1 << 20
+# Bytes classed as lead (L) or continuation (C) of a multi-byte UTF-8 character; `translate` and
+# `in` run at memory speed, where a regular expression would test every byte in turn.
+_UTF8_CLASSES = bytes(
+    ord("L") if 0xC2 <= byte <= 0xF4 else ord("C") if 0x80 <= byte <= 0xBF else ord(".")
+    for byte in range(256)
+)
+
+
+@dataclass(frozen=True)
+class UnquotedLines:
+    """The data lines of a delimited file that holds no quote: each line is one row, its cells
+    are the text between delimiters, exactly as the csv module would split them.
+
+    Read by blocks of lines (one decode per block rather than per line) for the loader's fast
+    lane, with the same refusals as the line by line reader: bytes of another encoding, a UTF-8
+    file declared cp1252, a carriage return inside a line.
+    """
+
+    path: Path
+    offset: int  # first byte after the header line
+    first_line: int  # line number of the first data line
+    encoding: str  # the one to decode with (UTF-8 when the file has a byte-order mark)
+    declared: str
+    delimiter: str
+
+    def blocks(self) -> Iterator[tuple[int, list[str]]]:
+        """`(line number of the first line, lines without their line break)`, block by block."""
+        with self.path.open("rb") as raw:
+            raw.seek(self.offset)
+            line_number, rest = self.first_line, b""
+            while chunk := raw.read(BLOCK_BYTES):
+                data = rest + chunk
+                cut = data.rfind(b"\n") + 1  # the file ends with a line break (checked at open)
+                block, rest = data[:cut], data[cut:]
+                if block:
+                    lines = self._lines(block, line_number)
+                    yield line_number, lines
+                    line_number += len(lines)
+
+    def _lines(self, block: bytes, first: int) -> list[str]:
+        try:
+            text = block.decode(self.encoding)
+        except UnicodeDecodeError as error:
+            line = first + block.count(b"\n", 0, error.start)
+            raise FileRefusedError(
+                f"line {line}: byte 0x{block[error.start]:02x} cannot be decoded as "
+                f"{self.declared}; the file is not in the declared encoding, export it as "
+                f"{self.declared}"
+            ) from error
+        if not block.isascii() and codecs.lookup(self.encoding).name != "utf-8":
+            self._refuse_utf8_lines(block, first)
+        carriage_returns = text.count("\r")
+        if carriage_returns == 0:
+            lines = text.split("\n")
+        elif carriage_returns == text.count("\r\n") == text.count("\n"):
+            lines = text.split("\r\n")  # every line ends with CRLF, as Windows exports do
+        else:
+            lines = self._mixed_lines(text, first)
+        lines.pop()  # what follows the block's last line break
+        return lines
+
+    @staticmethod
+    def _mixed_lines(text: str, first: int) -> list[str]:
+        lines = [line.removesuffix("\r") for line in text.split("\n")]
+        for number, line in enumerate(lines, start=first):
+            if "\r" in line:  # the csv module refuses a line break inside an unquoted cell
+                raise FileRefusedError(
+                    f"line {number}: malformed CSV (a carriage return inside the line); "
+                    "check the line breaks of that line"
+                )
+        return lines
+
+    def _refuse_utf8_lines(self, block: bytes, first: int) -> None:
+        """The per-line check of `_decoded_lines`, run only when it can fail: a non-ASCII line is
+        valid UTF-8 only if it holds a lead byte followed by a continuation byte; French text in
+        cp1252 (an accent, then a letter) almost never does, so one search clears the block."""
+        if b"LC" not in block.translate(_UTF8_CLASSES):
+            return
+        for number, line in enumerate(block.split(b"\n"), start=first):
+            if not line.isascii() and _is_utf8(line):
+                raise FileRefusedError(_utf8_message(number, self.declared))
+
+
+def _holds_a_quote(path: Path, offset: int) -> bool:
+    with path.open("rb") as raw:
+        raw.seek(offset)
+        return any(b'"' in chunk for chunk in iter(lambda: raw.read(BLOCK_BYTES), b""))
 
 
 def _check_file_bounds(raw: BinaryIO, encoding: str) -> str:
@@ -94,11 +275,15 @@ def _decoded_lines(raw: BinaryIO, encoding: str, *, declared: str) -> Iterator[s
         # cp1252 text with French accents is almost never valid UTF-8, so a non-ASCII line
         # that is valid UTF-8 means the file was exported in UTF-8 and would load as mojibake.
         if check_utf8 and not line.isascii() and _is_utf8(line):
-            raise FileRefusedError(
-                f"line {line_number}: the file is UTF-8 encoded but the contract declares "
-                f"{declared}; export it as {declared} (or as UTF-8 with a byte-order mark)"
-            )
+            raise FileRefusedError(_utf8_message(line_number, declared))
         yield text
+
+
+def _utf8_message(line_number: int, declared: str) -> str:
+    return (
+        f"line {line_number}: the file is UTF-8 encoded but the contract declares {declared}; "
+        f"export it as {declared} (or as UTF-8 with a byte-order mark)"
+    )
 
 
 def _is_utf8(line: bytes) -> bool:
@@ -114,18 +299,18 @@ def _read_header(reader: Iterator[list[str]], delimiter: str, required: Sequence
     if fields is None:
         raise FileRefusedError("empty file: it has no header line; export it again with its header")
     header = [cell.strip() for cell in fields]
-    duplicated = sorted({name for name in header if header.count(name) > 1})
-    if duplicated:
-        raise FileRefusedError(f"header names these columns twice: {', '.join(duplicated)}")
     missing = [name for name in required if name not in header]
     if missing:
-        raise FileRefusedError(_missing_columns_message(header, delimiter, required, missing))
+        wrong = _wrong_delimiter(header, delimiter, required, missing)
+        if wrong:
+            raise FileRefusedError(wrong)
+    check_header(header, required)
     return header
 
 
-def _missing_columns_message(
+def _wrong_delimiter(
     header: list[str], delimiter: str, required: Sequence[str], missing: list[str]
-) -> str:
+) -> str | None:
     line = delimiter.join(header)
     for candidate in CANDIDATE_DELIMITERS:
         if candidate == delimiter:
@@ -136,10 +321,7 @@ def _missing_columns_message(
                 f"wrong delimiter: the header is separated by {candidate!r} but the contract "
                 f"declares {delimiter!r}; export the file with {delimiter!r} as separator"
             )
-    return (
-        f"header is missing required columns: {', '.join(missing)} "
-        f"(found: {', '.join(header)}); export the file with all the contract's columns"
-    )
+    return None
 
 
 class _CsvReader(Protocol):
@@ -149,92 +331,28 @@ class _CsvReader(Protocol):
     def __next__(self) -> list[str]: ...
 
 
-def _records(reader: _CsvReader, header: list[str], delimiter: str) -> Iterator[tuple[int, Record]]:
+def _rows(reader: _CsvReader) -> Iterator[tuple[int, list[str]]]:
     previous_end = reader.line_num
-    for fields in reader:
+    for cells in reader:
         row_number, previous_end = previous_end + 1, reader.line_num
-        if not fields:  # a blank line carries no data
-            continue
-        record = dict(zip(header, fields, strict=False))
-        if len(fields) != len(header):
-            record[ROW_ERROR_KEY] = f"{len(fields)} fields where the header has {len(header)}"
-            if len(fields) > len(header):
-                record[EXTRA_FIELDS_KEY] = delimiter.join(fields[len(header) :])
-        yield row_number, record
+        if cells:  # a blank line carries no data
+            yield row_number, cells
 
 
-# --- cell parsers (French formats) -----------------------------------------------------------
-# Strict on purpose: raw keeps the text as delivered and the raw data-quality suites test that
-# text, so a cell is valid only as written (no trimming, two-digit days and months, exact O/N).
-
-_FORMAT_TOKENS = {"yyyy": "%Y", "dd": "%d", "mm": "%m", "HH": "%H", "MM": "%M", "SS": "%S"}
-_TOKEN_DIGITS = {name: "[0-9]{4}" if name == "yyyy" else "[0-9]{2}" for name in _FORMAT_TOKENS}
-_LITERAL_LETTERS = "Th"  # ISO's `T` and the French `08h30`; other letters are typos of tokens
-_THOUSANDS_SEPARATORS = str.maketrans("", "", " \u00a0\u202f")
-_INTEGER = re.compile("[+-]?[0-9]+")
-_DECIMAL = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
-
-
-@cache
-def strptime_format(pattern: str) -> str:
-    """Translate a contract format such as `dd/mm/yyyy HH:MM:SS` to a `strptime` format."""
-    converted = re.sub("yyyy|dd|mm|HH|MM|SS", lambda token: _FORMAT_TOKENS[token[0]], pattern)
-    literals = re.sub("%[YdmHMS]", "", converted)
-    if any(char.isalpha() and char not in _LITERAL_LETTERS for char in literals):
-        raise ValueError(f"unknown token in format {pattern!r}: use dd, mm, yyyy, HH, MM, SS")
-    return converted
-
-
-@cache
-def _layout(pattern: str) -> re.Pattern[str]:
-    """The exact shape of a formatted value (`strptime` alone accepts `2/3/2026`)."""
-    parts = re.split("(yyyy|dd|mm|HH|MM|SS)", pattern)
-    return re.compile("".join(_TOKEN_DIGITS.get(part) or re.escape(part) for part in parts))
-
-
-def parse_date(text: str, pattern: str = "dd/mm/yyyy") -> date | Invalid:
-    moment = _parse_moment(text, pattern)
-    if moment is None:
-        return Invalid(f"{text!r} is not a date in format {pattern}")
-    return moment.date()
-
-
-def parse_timestamp(text: str, pattern: str = "dd/mm/yyyy HH:MM:SS") -> datetime | Invalid:
-    moment = _parse_moment(text, pattern)
-    return moment or Invalid(f"{text!r} is not a timestamp in format {pattern}")
-
-
-def _parse_moment(text: str, pattern: str) -> datetime | None:
-    strptime = strptime_format(pattern)
-    if not _layout(pattern).fullmatch(text):
-        return None
-    try:
-        return datetime.strptime(text, strptime)
-    except ValueError:  # the right shape but no such day or time, e.g. 31/02/2026
-        return None
-
-
-def parse_integer(text: str) -> int | Invalid:
-    digits = text.translate(_THOUSANDS_SEPARATORS)
-    if not _INTEGER.fullmatch(digits):
-        return Invalid(f"{text!r} is not an integer")
-    return int(digits)
-
-
-def parse_decimal(text: str, decimal_separator: str = ",") -> Decimal | Invalid:
-    number = text.translate(_THOUSANDS_SEPARATORS)
-    if decimal_separator == ",":
-        if "." in number:
-            return Invalid(f"{text!r} is not a decimal with ',' as decimal separator")
-        number = number.replace(",", ".")
-    if not _DECIMAL.fullmatch(number):
-        return Invalid(f"{text!r} is not a decimal number")
-    return Decimal(number)
-
-
-def parse_boolean(text: str, true: str = "O", false: str = "N") -> bool | Invalid:
-    if text == true:
-        return True
-    if text == false:
-        return False
-    return Invalid(f"{text!r} is not a boolean (expected {true!r} or {false!r})")
+__all__ = [
+    "EXTRA_FIELDS_KEY",
+    "ROW_ERROR_KEY",
+    "FileRefusedError",
+    "Invalid",
+    "Record",
+    "Table",
+    "check_header",
+    "open_csv",
+    "parse_boolean",
+    "parse_date",
+    "parse_decimal",
+    "parse_integer",
+    "parse_timestamp",
+    "read_csv_rows",
+    "strptime_format",
+]

@@ -1,26 +1,40 @@
-"""Contracts: the YAML schema, its error messages, reference lists and row validation."""
+"""Contracts: the YAML schema, its error messages, file specs, reference lists and row validation
+(the thorough path, the checker's fast path and the CSV fast lane, held to one verdict)."""
 
 from __future__ import annotations
 
+import operator
+import random
+import re
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from sources.contracts import (
     CONTRACTS_DIR,
     ColumnType,
     Contract,
     ContractError,
+    FileSpec,
     RecordChecker,
     all_contracts,
     contract_for_file,
+    delivery_period,
     load_contract,
     load_reference,
     reference_codes,
 )
 from sources.readers import ROW_ERROR_KEY
+from sources.row_pattern import (
+    RowPattern,
+    literal_alternatives,
+    moment_pattern,
+    significance_slices,
+)
 
 TICKETS = "acc_queue__tickets"
 
@@ -212,3 +226,202 @@ def test_checker_key_is_the_natural_key_as_delivered(tickets, valid_ticket):
 def test_blank_optional_text_is_accepted_as_delivered(tickets, valid_ticket):
     valid_ticket.update(appointment_id=" ", counter_id="")
     assert RecordChecker(tickets).problems(valid_ticket) == []
+
+
+# --- file specs of every format ------------------------------------------------------------------
+
+
+def file_spec(**fields) -> dict:
+    return {"pattern": "app__entity_*.x", **fields}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"format": "csv", "delimiter": ";", "encoding": "cp1252"},
+        {"format": "csv", "delimiter": ";", "encoding": "utf-8", "header_row": 3},
+        {"format": "xlsx"},
+        {"format": "xlsx", "header_row": 4, "sheet": "Factures"},
+        {"format": "json", "records_path": "data.items"},
+        {"format": "json", "encoding": "utf-8", "max_bytes": 1000},
+    ],
+)
+def test_file_specs_of_each_format_are_accepted(fields):
+    assert FileSpec.model_validate(file_spec(**fields)).format == fields["format"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"format": "csv", "encoding": "cp1252"}, "a csv file needs `delimiter` and `encoding`"),
+        ({"format": "xlsx", "delimiter": ";"}, "not for a xlsx file: `delimiter`"),
+        ({"format": "xlsx", "records_path": "data"}, "`records_path`"),
+        ({"format": "json", "sheet": "Feuil1"}, "not for a json file: `sheet`"),
+        ({"format": "json", "header_row": 2}, "`header_row`"),
+        ({"format": "xlsx", "header_row": 0}, "greater than or equal to 1"),
+        ({"format": "json", "records_path": "data..items"}, "should match pattern"),
+        ({"format": "parquet"}, "'csv', 'xlsx' or 'json'"),
+    ],
+)
+def test_file_spec_fields_that_do_not_fit_the_format_are_refused(fields, message):
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        FileSpec.model_validate(file_spec(**fields))
+
+
+def test_contract_error_names_the_misplaced_file_field(tmp_path):
+    def xlsx_with_delimiter(data):
+        data["file"].update(format="xlsx")
+        del data["file"]["encoding"]
+
+    write_contract(tmp_path, xlsx_with_delimiter)
+    with pytest.raises(ContractError, match=r"file: .*not for a xlsx file: `delimiter` \(csv\)"):
+        load_contract(TICKETS, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("name", "period"),
+    [
+        ("acc_queue__tickets_2026-03.csv", "2026-03"),
+        ("fin_accounting__invoices_2025-12.xlsx", "2025-12"),
+        ("acc_queue__tickets_2026-13.csv", None),
+        ("acc_queue__tickets_2026-00.csv", None),
+        ("acc_queue__tickets_2026-03-15.csv", None),
+        ("acc_queue__tickets_2026.csv", None),
+        ("acc_queue__tickets_formula.csv", None),
+        ("acc_queue__tickets_2026-03.csv.part", None),
+    ],
+)
+def test_delivery_period_is_the_month_ending_the_file_name(name, period):
+    assert delivery_period(name) == period
+
+
+# --- bounds and the two validation paths -------------------------------------------------------
+
+
+def test_number_bounds_quarantine_a_negative_duration():
+    contract = calls_contract()
+    checker = RecordChecker(contract)
+    call = {"call_id": "C1", "duration_s": "-12", "satisfaction": "4,5", "answered": "O",
+            "call_date": "02/03/2026", "queue": "ACC"}  # fmt: skip
+    assert reasons(checker, call) == [("duration_s", "out_of_range")]
+    assert "below the minimum 0" in checker.problems(call)[0].detail
+    assert reasons(checker, {**call, "duration_s": "12"}) == []
+    too_high = {**call, "duration_s": "12", "satisfaction": "5,5"}
+    assert reasons(checker, too_high) == [("satisfaction", "out_of_range")]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["columns"][0].update(minimum=0), "only for integer and decimal columns"),
+        (lambda d: d["columns"][1].update(minimum=5, maximum=1), "`minimum` is above `maximum`"),
+    ],
+)
+def test_bounds_are_for_numbers_only(change, message):
+    data = calls_contract().model_dump(mode="json", exclude_defaults=True)
+    change(data)
+    with pytest.raises(ValidationError, match=message):
+        Contract.model_validate(data)
+
+
+def calls_contract() -> Contract:
+    """A test-only contract with every column type, bounds and both kinds of rule."""
+    return Contract.model_validate(
+        {
+            "record_type": "REC-TEST-CALL",
+            "application": "test_phone",
+            "entity": "calls",
+            "description": "Appels de test.",
+            "file": {"pattern": "test_phone__calls_*.csv", "format": "csv", "delimiter": ";",
+                     "encoding": "cp1252"},
+            "natural_key": ["call_id"],
+            "columns": [
+                {"name": "call_id", "type": "text", "required": True, "description": "Appel."},
+                {"name": "duration_s", "type": "integer", "required": True, "minimum": 0,
+                 "description": "Durée."},
+                {"name": "satisfaction", "type": "decimal", "minimum": 1, "maximum": 5,
+                 "description": "Note."},
+                {"name": "answered", "type": "boolean", "required": True,
+                 "description": "Décroché."},
+                {"name": "call_date", "type": "date", "required": True, "description": "Jour."},
+                {"name": "queue", "type": "code", "codes": ["ACC", "POP", "A.B"],
+                 "description": "File."},
+            ],
+            "rules": [{"kind": "required_when", "name": "rated_when_answered",
+                       "columns": ["satisfaction"], "when": {"answered": "O"},
+                       "description": "Un appel décroché est noté."}],
+        }
+    )  # fmt: skip
+
+
+TRICKY_CELLS = (
+    "", " ", "\u00a0", "x", " x ", "O", "N", "o", "0", "-1", "+3", "1 000", "12,5", "12.5",
+    "1,2,3", ",5", "5,", "-0,0", "4,99", "5,01", "S00", "S20", "S21", "s00", "S0", "ACC", "POP",
+    "A.B", "AxB",
+    "INFO", "ORIENT", "02/03/2026", "29/02/2024", "29/02/2023", "29/02/2000", "29/02/1900",
+    "31/04/2026", "31/12/2026", "00/01/2026", "01/13/2026", "01/01/0000", "2/3/2026",
+    "2026-03-02", "02/03/2026 08:31:30", "02/03/2026 24:00:00", "02/03/2026 23:59:60",
+    "29/02/2024 23:59:59", "31/01/2026 00:00:00", "02/03/2026 08:31", "a\tb", "a\\b", "a\x00b",
+    "é", "Bureau Démarches",
+)  # fmt: skip
+
+
+def mutated_rows(contract: Contract, valid: dict[str, str], count: int, seed: int):
+    rng = random.Random(seed)
+    names = contract.column_names
+    for _ in range(count):
+        row = dict(valid)
+        for name in rng.sample(names, rng.randint(1, 3)):
+            row[name] = rng.choice(TRICKY_CELLS)
+        yield [row[name] for name in names]
+
+
+@pytest.mark.parametrize("contract_name", ["tickets", "calls"])
+def test_fast_paths_give_the_thorough_verdict(contract_name, tickets, valid_ticket):
+    """`passes` and the CSV fast lane (`RowPattern`) must agree with `problems`, the reference:
+    same verdict on every row, except that the lane leaves cells with a tab or a backslash to
+    the thorough path (it sends lines to COPY as they are)."""
+    if contract_name == "tickets":
+        contract, valid = tickets, valid_ticket
+    else:
+        contract = calls_contract()
+        valid = {"call_id": "C1", "duration_s": "12", "satisfaction": "4,5", "answered": "O",
+                 "call_date": "02/03/2026", "queue": "ACC"}  # fmt: skip
+    checker = RecordChecker(contract)
+    pattern = RowPattern(contract, checker.allowed)
+    verdicts = Counter()
+    for cells in mutated_rows(contract, valid, 4000, seed=len(contract_name)):
+        valid_row = not checker.cell_problems(cells)
+        assert checker.passes(cells) == valid_row, cells
+        match = pattern.fullmatch(";".join(cells))
+        in_lane = match is not None and pattern.holds(match.groups())
+        escaped = any("\t" in cell or "\\" in cell for cell in cells)
+        assert in_lane == (valid_row and not escaped), cells
+        verdicts[valid_row] += 1
+    assert min(verdicts[True], verdicts[False]) > 100  # both verdicts were exercised
+
+
+def test_date_patterns_know_the_calendar():
+    date_only = re.compile(moment_pattern("dd/mm/yyyy"))
+    valid = ["29/02/2024", "29/02/2000", "31/12/2026", "30/04/2026", "01/01/0001"]
+    invalid = ["29/02/2023", "29/02/1900", "31/04/2026", "30/02/2024", "01/01/0000", "32/01/2026"]
+    assert all(date_only.fullmatch(text) for text in valid)
+    assert not any(date_only.fullmatch(text) for text in invalid)
+
+
+def test_code_lists_become_prefix_trees():
+    pattern = literal_alternatives(["S00", "S01", "S10", "S1"])
+    assert pattern == "S(?:0(?:0|1)|1(?:0)?)"
+    compiled = re.compile(pattern)
+    assert [c for c in ["S00", "S01", "S10", "S1", "S0", "S", "S100"] if compiled.fullmatch(c)] == [
+        "S00", "S01", "S10", "S1",
+    ]  # fmt: skip
+
+
+def test_sort_keys_of_moments_compare_like_the_moments():
+    assert significance_slices("dd/mm/yyyy HH:MM:SS") == [slice(6, 10), slice(3, 5), slice(0, 19)]
+    assert significance_slices("yyyy-mm-ddTHH:MM:SS") == [slice(0, 19)]
+    texts = ["31/12/2025 23:59:59", "01/01/2026 00:00:00", "02/01/2026 00:00:00",
+             "01/02/2026 00:00:00", "01/02/2026 08:00:00"]  # fmt: skip
+    key = operator.itemgetter(*significance_slices("dd/mm/yyyy HH:MM:SS"))
+    assert sorted(texts, key=key) == texts

@@ -1,4 +1,5 @@
-"""Readers: whole-file refusals with a useful message, lazy rows, French cell parsers."""
+"""Readers of CSV, XLSX and JSON: whole-file refusals with a useful message, lazy rows, French cell
+parsers, and typed spreadsheet and JSON values rendered as the contract's text."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook, load_workbook
 
+from sources import readers
+from sources.cells import JsonNumber, TextFormats
 from sources.readers import (
     EXTRA_FIELDS_KEY,
     ROW_ERROR_KEY,
     FileRefusedError,
     Invalid,
+    UnquotedLines,
+    open_csv,
     parse_boolean,
     parse_date,
     parse_decimal,
@@ -21,6 +27,8 @@ from sources.readers import (
     read_csv_rows,
     strptime_format,
 )
+from sources.readers_json import open_json
+from sources.readers_xlsx import open_xlsx
 
 COLUMNS = ("ticket_id", "site_id", "counter_id")
 
@@ -165,3 +173,231 @@ def test_format_tokens_translate_to_strptime():
     assert strptime_format("dd/mm/yyyy HH:MM:SS") == "%d/%m/%Y %H:%M:%S"
     with pytest.raises(ValueError, match="unknown token"):
         strptime_format("jj/mm/aaaa")
+
+
+def test_csv_title_block_above_the_header_is_skipped(tmp_path):
+    content = (
+        b"Export des tickets;;\r\ndu 01/03/2026 au 31/03/2026\r\n\r\n"
+        b"ticket_id;site_id;counter_id\r\nT1;S00;G1\r\n"
+    )
+    path = write(tmp_path, content)
+    table = open_csv(path, delimiter=";", encoding="cp1252", required_columns=COLUMNS, header_row=4)
+    with table:
+        assert table.header == COLUMNS
+        assert list(table.rows) == [(5, ["T1", "S00", "G1"])]
+
+
+def test_renamed_column_is_refused_with_both_names(tmp_path):
+    path = write(tmp_path, b"ticket_id;site;counter_id\r\nT1;S00;G1\r\n")
+    with pytest.raises(FileRefusedError, match=r"missing required columns: site_id .* site may be"):
+        rows(path)
+
+
+# --- unquoted files read by blocks (the loader's fast lane) --------------------------------------
+
+
+def unquoted(path: Path, encoding: str = "cp1252") -> UnquotedLines:
+    table = open_csv(path, delimiter=";", encoding=encoding, required_columns=COLUMNS)
+    table.close()
+    assert table.unquoted is not None
+    return table.unquoted
+
+
+def test_unquoted_lines_are_the_rows_the_csv_reader_gives(tmp_path):
+    content = "ticket_id;site_id;counter_id\r\nT1;S00;Démarches\r\n\r\nT2;S01;\r\nT3;S02;x\n"
+    path = write(tmp_path, content.encode("cp1252"))
+    lines = [(number + offset, line) for number, block in unquoted(path).blocks()
+             for offset, line in enumerate(block)]  # fmt: skip
+    split = [(number, line.split(";")) for number, line in lines if line]
+    assert split == rows_as_lists(path)
+    assert lines[0] == (2, "T1;S00;Démarches")
+
+
+def rows_as_lists(path: Path) -> list[tuple[int, list[str]]]:
+    with open_csv(path, delimiter=";", encoding="cp1252", required_columns=COLUMNS) as table:
+        return list(table.rows)
+
+
+def test_a_file_with_a_quote_is_not_read_by_lines(tmp_path):
+    path = write(tmp_path, b'ticket_id;site_id;counter_id\r\nT1;S00;"G;1"\r\n')
+    with open_csv(path, delimiter=";", encoding="cp1252", required_columns=COLUMNS) as table:
+        assert table.unquoted is None
+        assert list(table.rows) == [(2, ["T1", "S00", "G;1"])]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"ticket_id;site_id;counter_id\r\nT1;S00;G1\r\nT2;S00;G\x81\r\n", "line 3: byte 0x81"),
+        ("ticket_id;site_id;counter_id\r\nT1;S00;x\r\nT2;S00;Démarches\r\n".encode(),
+         "line 3:.*UTF-8"),
+        (b"ticket_id;site_id;counter_id\r\nT1;S00;G\r1\r\n", "line 2: malformed CSV"),
+    ],
+)  # fmt: skip
+def test_unquoted_lines_refuse_what_the_line_reader_refuses(tmp_path, content, message):
+    path = write(tmp_path, content)
+    with pytest.raises(FileRefusedError, match=message):
+        rows(path)
+    with pytest.raises(FileRefusedError, match=message):
+        list(unquoted(path).blocks())
+
+
+def test_unquoted_lines_cross_block_boundaries(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 7)  # several blocks, cut inside lines
+    body = "".join(f"T{n};S0{n % 3};Guichet {n}\r\n" for n in range(50))
+    path = write(tmp_path, ("ticket_id;site_id;counter_id\r\n" + body).encode("cp1252"))
+    numbered = [(number + offset, line) for number, block in unquoted(path).blocks()
+                for offset, line in enumerate(block)]  # fmt: skip
+    assert [(number, line.split(";")) for number, line in numbered] == rows_as_lists(path)
+
+
+# --- XLSX ----------------------------------------------------------------------------------------
+
+FORMATS = TextFormats(timestamp_columns=frozenset({"arrival_ts"}))
+XLSX_COLUMNS = ("ticket_id", "site_id", "amount", "visit_date", "arrival_ts", "abandoned")
+
+
+def workbook(path: Path, rows: list[list], *, sheet: str = "Export") -> Path:
+    book = Workbook()
+    book.active.title = sheet
+    for values in rows:
+        book.active.append(values)
+    book.save(path)
+    return path
+
+
+def xlsx_rows(path: Path, **options) -> tuple[tuple[str, ...], list[tuple[int, list[str]]]]:
+    with open_xlsx(path, required_columns=XLSX_COLUMNS, formats=FORMATS, **options) as table:
+        return table.header, list(table.rows)
+
+
+def test_xlsx_title_block_is_skipped_and_rows_keep_their_sheet_number(tmp_path):
+    path = workbook(
+        tmp_path / "f.xlsx",
+        [
+            ["Tickets de mars 2026"],
+            [],
+            list(XLSX_COLUMNS),
+            ["T1", "S00", 12.5, datetime(2026, 3, 2), datetime(2026, 3, 2, 8, 31, 30), True],
+            [],
+            ["T2", "S01", 3, "02/03/2026", "02/03/2026 09:00:00", "N"],
+        ],
+    )
+    header, found = xlsx_rows(path, header_row=3)
+    assert header == XLSX_COLUMNS
+    assert found == [
+        (4, ["T1", "S00", "12,5", "02/03/2026", "02/03/2026 08:31:30", "O"]),
+        (6, ["T2", "S01", "3", "02/03/2026", "02/03/2026 09:00:00", "N"]),
+    ]
+
+
+def test_xlsx_header_on_another_row_is_refused_with_where_it_is(tmp_path):
+    path = workbook(tmp_path / "f.xlsx", [["Tickets de mars 2026"], [], list(XLSX_COLUMNS)])
+    with pytest.raises(FileRefusedError, match=r"row 1 is not the header: .* are on row 3"):
+        xlsx_rows(path)
+
+
+def test_xlsx_formulas_and_text_starting_with_equals_are_kept_as_text(tmp_path):
+    formula_row = ["T1", "S00", "=2*3", None, None, None]
+    path = workbook(tmp_path / "f.xlsx", [list(XLSX_COLUMNS), formula_row])
+    book = load_workbook(path)
+    book.active["A2"].value = "=1+2"
+    book.active["A2"].data_type = "s"  # a text cell that starts with `=`
+    book.save(path)
+    assert xlsx_rows(path)[1] == [(2, ["=1+2", "S00", "=2*3", "", "", ""])]
+
+
+def test_xlsx_short_rows_are_padded_and_surplus_cells_kept(tmp_path):
+    path = workbook(tmp_path / "f.xlsx", [list(XLSX_COLUMNS), ["T1", "S00"], [*["x"] * 6, "extra"]])
+    assert xlsx_rows(path)[1] == [(2, ["T1", "S00", "", "", "", ""]), (3, [*["x"] * 6, "extra"])]
+
+
+@pytest.mark.parametrize(
+    ("make", "options", "message"),
+    [
+        (lambda p: p.write_bytes(b""), {}, "empty file"),
+        (lambda p: p.write_bytes(b"PK\x03\x04 not really a zip"), {}, "not a readable XLSX"),
+        (lambda p: workbook(p, [list(XLSX_COLUMNS)]), {"sheet": "Feuil2"}, "no sheet named"),
+        (lambda p: workbook(p, [list(XLSX_COLUMNS)]), {"header_row": 5}, "empty sheet"),
+        (lambda p: workbook(p, [["ticket_id", "site"]]), {}, "missing required columns"),
+    ],
+)  # fmt: skip
+def test_unusable_workbooks_are_refused_with_what_to_fix(tmp_path, make, options, message):
+    path = tmp_path / "f.xlsx"
+    make(path)
+    with pytest.raises(FileRefusedError, match=message):
+        xlsx_rows(path, **options)
+
+
+def test_truncated_workbook_is_refused(tmp_path):
+    path = workbook(tmp_path / "f.xlsx", [list(XLSX_COLUMNS), ["T1"] * 6])
+    path.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(FileRefusedError, match="not a readable XLSX workbook"):
+        xlsx_rows(path)
+
+
+# --- JSON ----------------------------------------------------------------------------------------
+
+
+def json_rows(tmp_path: Path, text: str, **options) -> tuple[tuple[str, ...], list]:
+    path = tmp_path / "f.json"
+    path.write_text(text, encoding="utf-8")
+    columns = ("ticket_id", "amount", "abandoned")
+    with open_json(path, required_columns=columns, formats=FORMATS, **options) as table:
+        return table.header, list(table.rows)
+
+
+def test_json_records_render_numbers_booleans_and_nulls_as_contract_text(tmp_path):
+    text = (
+        '{"data": {"items": [{"ticket_id": "T1", "amount": 12.50, "abandoned": true},'
+        ' {"ticket_id": "T2", "abandoned": false, "amount": null, "tags": ["a", 1]}]}}'
+    )
+    header, found = json_rows(tmp_path, text, records_path="data.items")
+    assert header == ("ticket_id", "amount", "abandoned", "tags")
+    assert found == [(1, ["T1", "12,50", "O", ""]), (2, ["T2", "", "N", '["a",1]'])]
+
+
+def test_json_empty_list_is_a_header_only_file(tmp_path):
+    assert json_rows(tmp_path, '{"items": []}', records_path="items")[1] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "message"),
+    [
+        ("", {}, "empty file"),
+        ('{"items": [{"ticket_id": "T1"', {"records_path": "items"}, "not valid JSON .* truncated"),
+        ('{"rows": []}', {"records_path": "items"}, "no member 'items' .*found: rows"),
+        ('{"items": {"a": 1}}', {"records_path": "items"}, "items is an object, not a list"),
+        ('[{"ticket_id": "T1"}, "T2"]', {}, "record 2 is a string, not an object"),
+        ('[{"ticket_id": "T1", "montant": 1, "abandoned": true}]', {}, "missing required columns"),
+        ('[{"ticket_id": "T1"}]', {"max_bytes": 10}, "above the 0.0 MiB limit"),
+    ],
+)  # fmt: skip
+def test_unusable_json_is_refused_with_what_to_fix(tmp_path, text, options, message):
+    with pytest.raises(FileRefusedError, match=message):
+        json_rows(tmp_path, text, **options)
+
+
+# --- typed values rendered as the contract writes them -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "column", "text"),
+    [
+        (None, "x", ""),
+        ("=SUM(A1)", "x", "=SUM(A1)"),
+        (" padded ", "x", " padded "),
+        (True, "x", "O"),
+        (12, "x", "12"),
+        (12.0, "x", "12"),
+        (0.1 + 0.2, "x", "0,30000000000000004"),
+        (1e-05, "x", "0,00001"),
+        (datetime(2026, 3, 2), "x", "02/03/2026"),
+        (datetime(2026, 3, 2), "arrival_ts", "02/03/2026 00:00:00"),
+        (datetime(2026, 3, 2, 8, 31, 30), "x", "02/03/2026 08:31:30"),
+        (date(2026, 3, 2), "x", "02/03/2026"),
+        (JsonNumber("1234.50"), "x", "1234,50"),
+    ],
+)
+def test_typed_values_are_rendered_in_the_contract_formats(value, column, text):
+    assert FORMATS.render(value, column) == text

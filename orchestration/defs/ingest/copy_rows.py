@@ -1,0 +1,201 @@
+"""The hot path of ingestion: check each row of an open file and COPY the valid ones to raw.
+
+Valid rows are written as lines of COPY's text format, joined by blocks, with no per-row dict.
+Two lanes, one verdict. A CSV file with no quote and exactly the contract's columns takes the
+fast lane: each line is matched whole by the contract's `RowPattern`. Any other file, and every
+line the pattern does not match, takes the thorough lane: `RecordChecker` (its fast `passes`,
+then `problems`, the reference, which also says why a row is quarantined).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from array import array
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import IO
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from orchestration.defs.ingest.batches import RAW, Batch
+from sources.contracts import Contract
+from sources.readers import Table
+from sources.row_pattern import RowPattern, row_pattern_for
+from sources.validation import RecordChecker
+
+LOAD_COLUMNS = ("_batch_id", "_source_file", "_file_sha256", "_row_number")  # + _loaded_at
+TAB = "\t"
+COPY_ROWS_PER_WRITE = 1000  # lines joined per COPY write: fewer calls into psycopg
+_COPY_SPECIAL = re.compile(r"[\\\n\r]")  # with the tab, what COPY's text format must escape
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+class RowSink:
+    """Where checked rows go: valid ones to the COPY, the others to the quarantine spool."""
+
+    def __init__(self, contract: Contract, table: Table, batch: Batch, spool: IO[str]):
+        self.checker = RecordChecker(contract)
+        self.table, self.spool = table, spool
+        self.load_columns = f"\t{batch.batch_id}\t{copy_text(batch.file)}\t{batch.sha256}\t"
+        self.tabs = len(contract.column_names) - 1
+        self.in_contract_order = _contract_order(table.header, contract.column_names)
+        self.pending: list[str] = []
+        self.loaded = 0
+        self.reasons = Counter[str]()
+        self.keys = KeyLedger(contract)
+
+    def check(self, row_number: int, cells: list[str]) -> None:
+        """The thorough lane for one row, cells in the file's order."""
+        row = self.in_contract_order(cells) if len(cells) == len(self.table.header) else None
+        if row is None or not self.checker.passes(row):
+            problems = self.checker.problems(self.table.record(cells))
+            if problems:
+                self.reasons[problems[0].reason] += 1
+                entry = _quarantine_entry(row_number, self.table.record(cells), problems)
+                self.spool.write(json.dumps(entry) + "\n")
+                return
+        assert row is not None  # a row of the wrong width is always a problem
+        self.keys.add(row, row_number)
+        line = "\t".join(row)
+        if line.count("\t") != self.tabs or _COPY_SPECIAL.search(line):
+            line = "\t".join(map(copy_text, row))
+        self.pending.append(f"{line}{self.load_columns}{row_number}\n")
+
+    def flush(self, copy: psycopg.Copy) -> None:
+        """Send the pending lines; the count of loaded rows is kept here, off the per-row path."""
+        copy.write("".join(self.pending))
+        self.loaded += len(self.pending)
+        self.pending.clear()
+
+
+def copy_valid_rows(
+    conn: psycopg.Connection, contract: Contract, table: Table, batch: Batch, spool: IO[str]
+) -> tuple[int, Counter[str], list[int]]:
+    """COPY the valid rows of `table` to the raw table; spool the others with their problems.
+
+    Returns the rows loaded, the quarantine reasons, and the lines that may repeat a natural key.
+    """
+    sink = RowSink(contract, table, batch, spool)
+    target = sql.SQL("copy {} ({}) from stdin").format(
+        sql.Identifier(RAW, contract.table),
+        sql.SQL(", ").join(map(sql.Identifier, (*contract.column_names, *LOAD_COLUMNS))),
+    )
+    pattern = table.unquoted and row_pattern_for(contract, table.header, sink.checker.allowed)
+    with conn.cursor() as cursor, cursor.copy(target) as copy:
+        if pattern:
+            _fast_lane(sink, pattern, copy)
+        else:
+            for row_number, cells in table.rows:
+                sink.check(row_number, cells)
+                if len(sink.pending) == COPY_ROWS_PER_WRITE:
+                    sink.flush(copy)
+        sink.flush(copy)
+    return sink.loaded, sink.reasons, sink.keys.candidates()
+
+
+def _fast_lane(sink: RowSink, pattern: RowPattern, copy: psycopg.Copy) -> None:
+    """Whole lines matched by one regular expression; the rest go through `RowSink.check`."""
+    assert sink.table.unquoted is not None
+    fullmatch, holds, delimiter = pattern.fullmatch, pattern.holds, pattern.delimiter
+    post_checks = pattern.has_post_checks
+    load_columns, pending = sink.load_columns, sink.pending
+    key_hash = sink.keys.hash_of_groups(pattern.key_groups)
+    hashes, rows = sink.keys.hashes.append, sink.keys.rows.append
+    for first_line, lines in sink.table.unquoted.blocks():
+        row_number = first_line - 1
+        for line in lines:
+            row_number += 1
+            if not line:
+                continue  # a blank line carries no data
+            match = fullmatch(line)
+            if match is not None:
+                groups = match.groups()  # the natural key and the rules' cells
+                if not post_checks or holds(groups):
+                    pending.append(f"{line.replace(delimiter, TAB)}{load_columns}{row_number}\n")
+                    hashes(key_hash(groups))
+                    rows(row_number)
+                    continue
+            sink.check(row_number, line.split(delimiter))
+        sink.flush(copy)
+
+
+class KeyLedger:
+    """The natural key of every row copied, as a 64-bit hash and the row's line: 16 bytes a row,
+    where a set of the keys themselves would grow with their text. Rows whose hash is seen more
+    than once are the only candidates for a duplicate key; SQL then compares their real keys."""
+
+    def __init__(self, contract: Contract):
+        names = contract.column_names
+        self.places = [names.index(name) for name in contract.natural_key]
+        self.hashes, self.rows = array("q"), array("q")
+
+    def add(self, row: Sequence[str], row_number: int) -> None:
+        key = tuple(row[place] for place in self.places)
+        self.hashes.append(hash(key[0] if len(key) == 1 else key))
+        self.rows.append(row_number)
+
+    @staticmethod
+    def hash_of_groups(places: list[int]) -> Callable[[tuple], int]:
+        """The same hash as `add`, from the captured groups of a `RowPattern` match."""
+        if len(places) == 1:
+            only = places[0]
+            return lambda groups: hash(groups[only])
+        return lambda groups: hash(tuple(groups[place] for place in places))
+
+    def candidates(self) -> list[int]:
+        """Lines of the rows whose key hash is not unique (every copy, the first included)."""
+        if len(self.hashes) < 2:
+            return []
+        import numpy as np  # a sort of 8-byte integers; numpy comes with pandas
+
+        hashes = np.frombuffer(self.hashes, dtype=np.int64)
+        order = np.argsort(hashes, kind="stable")
+        ordered = hashes[order]
+        repeated = ordered[1:] == ordered[:-1]
+        if not repeated.any():
+            return []
+        chosen = np.zeros(len(ordered), dtype=bool)
+        chosen[1:] |= repeated
+        chosen[:-1] |= repeated
+        return np.frombuffer(self.rows, dtype=np.int64)[order[chosen]].tolist()
+
+
+def copy_text(text: str) -> str:
+    return text.translate(_COPY_ESCAPES)
+
+
+def _contract_order(
+    header: Sequence[str], columns: Sequence[str]
+) -> Callable[[list[str]], Sequence[str]]:
+    """The cells of the contract's columns, in its order, from a row in the file's order."""
+    width = len(columns)
+    if tuple(header[:width]) == tuple(columns):
+        return lambda cells: cells[:width] if len(cells) > width else cells
+    places = [header.index(name) for name in columns]
+    return lambda cells: [cells[place] for place in places]
+
+
+def _quarantine_entry(row_number: int, record: dict[str, str], problems: list) -> list:
+    first = problems[0]
+    # jsonb cannot hold NUL: show it as a visible symbol rather than lose the row.
+    shown = {name: value.replace("\x00", "\N{SYMBOL FOR NULL}") for name, value in record.items()}
+    return [row_number, first.field, first.reason, "; ".join(p.detail for p in problems), shown]
+
+
+def copy_quarantined_rows(conn: psycopg.Connection, spool: IO[str], batch: Batch) -> None:
+    target = sql.SQL(
+        "copy raw._quarantine (batch_id, table_name, source_file, file_sha256, row_number,"
+        " field, reason, detail, record) from stdin"
+    )
+    with conn.cursor() as cursor, cursor.copy(target) as copy:
+        for line in spool:
+            row_number, field_name, reason, detail, cells = json.loads(line)
+            copy.write_row(
+                [
+                    *(batch.batch_id, batch.table, batch.file, batch.sha256, row_number),
+                    *(field_name, reason, detail, Jsonb(cells)),
+                ]
+            )
