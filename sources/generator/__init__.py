@@ -1,29 +1,35 @@
 """The synthetic commune: files shaped as its applications deliver them (tests, demo, benchmarks).
 
-One file per application, record type and delivery month, named after the contract's pattern (e.g.
-`acc_queue__tickets_2026-03.csv`) and written in the contract's native format. The same seed gives
-byte-identical files. With `defects=True`, a few rows are broken on purpose and
-`_defects_manifest.json` lists them (defect type, file, column, row numbers as file lines).
-Record types so far: REC-VISIT (front-desk tickets of the ACC reception points).
+One file per contract (application and record type) and delivery period, named after the
+contract's pattern (e.g. `acc_queue__tickets_2026-03.csv`) and written in its native format (CSV,
+XLSX or JSON). Record generators live in `records/` (see README.md) and are discovered. The same
+seed gives byte-identical files, and each file depends only on (seed, contract, period, scale).
+With `defects=True`, a few rows are broken on purpose and `_defects_manifest.json` lists them
+(defect type, file, column, rows: file lines for CSV, sheet rows for XLSX, positions for JSON).
 """
 
 from __future__ import annotations
 
-import csv
 import json
-import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from sources.contracts import Contract, load_contract
-from sources.generator.calendar import add_months
-from sources.generator.defects import DEFECT_COLUMNS, TaggedRow, inject_defects
-from sources.generator.reception import RECEPTION_POINTS, point_tickets, ticket_row
-from sources.readers import strptime_format
+from sources.generator import registry
+from sources.generator.commune import build_commune
+from sources.generator.context import (
+    Formats,
+    GenerationContext,
+    Period,
+    delivery_periods,
+    period_rng,
+)
+from sources.generator.defects import DefectPlan, TaggedRow
+from sources.generator.registry import RecordGenerator
+from sources.generator.writers import first_data_line, write_delivery
 
-TICKETS_CONTRACT = "acc_queue__tickets"
 MANIFEST_NAME = "_defects_manifest.json"
 
 
@@ -31,8 +37,9 @@ MANIFEST_NAME = "_defects_manifest.json"
 class GeneratedFile:
     path: Path
     record_type: str
-    period: str  # delivery month, yyyy-mm
+    period: str  # delivery month, yyyy-mm (the last month of a quarterly or yearly file)
     rows: int  # data rows written, injected defects included
+    contract: str = ""  # `<application>__<entity>`
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,13 @@ class GenerationReport:
         return {file.path.name: file.rows for file in self.files}
 
 
+@dataclass(frozen=True)
+class _Job:
+    generator: RecordGenerator
+    contract: Contract
+    period: Period
+
+
 def generate_landing(
     landing_dir: Path,
     *,
@@ -57,29 +71,22 @@ def generate_landing(
     scale: float = 1.0,
     defects: bool = False,
     progress: bool = False,
+    only: set[str] | None = None,
 ) -> GenerationReport:
     """Write the delivery files of `months` months from `start` (the last month ends at its end).
 
-    `scale` multiplies the yearly volumes of the domain reference (1.0 = a commune of 32,000).
+    `scale` multiplies the yearly volumes of the domain reference (1.0 = a commune of 32,000);
+    `only` restricts the run to some contracts (`<application>__<entity>`).
     """
     if months < 1 or scale <= 0:
         raise ValueError("months must be ≥ 1 and scale > 0")
-    contract = load_contract(TICKETS_CONTRACT)
     landing_dir.mkdir(parents=True, exist_ok=True)
     files: list[GeneratedFile] = []
     manifest: list[dict[str, object]] = []
-    for period_start, period_end in _tracked(_periods(start, months), progress):
-        period = f"{period_start:%Y-%m}"
-        rows = _ticket_rows(contract, period_start, period_end, seed=seed, scale=scale)
-        if defects:
-            rng = random.Random(f"{seed}/defects/{contract.table}/{period}")
-            tagged = inject_defects(rows, rng, strptime_format(contract.file.timestamp_format))
-        else:
-            tagged = [TaggedRow(cells) for cells in rows]
-        path = landing_dir / contract.file.pattern.replace("*", period)
-        _write_csv(path, contract, tagged)
-        files.append(GeneratedFile(path, contract.record_type, period, len(tagged)))
-        manifest += _manifest_entries(path.name, tagged)
+    for job in _tracked(_jobs(start, months, only), progress):
+        generated, entries = _generate_file(job, landing_dir, seed, scale, defects)
+        files.append(generated)
+        manifest += entries
     manifest_path = landing_dir / MANIFEST_NAME
     manifest_path.unlink(missing_ok=True)  # a stale manifest would describe other files
     if not defects:
@@ -90,50 +97,105 @@ def generate_landing(
     return GenerationReport(tuple(files), manifest_path)
 
 
-def _periods(start: date, months: int) -> list[tuple[date, date]]:
-    ends = [add_months(start, offset) for offset in range(1, months + 1)]
-    return list(zip([start, *ends[:-1]], ends, strict=True))
+def _jobs(start: date, months: int, only: set[str] | None) -> list[_Job]:
+    generators = registry.discover_generators()
+    unknown = (only or set()) - {generator.contract for generator in generators}
+    if unknown:
+        raise ValueError(f"no generator for {sorted(unknown)}; see sources/generator/records/")
+    jobs: list[_Job] = []
+    for generator in generators:
+        if only is not None and generator.contract not in only:
+            continue
+        contract = load_contract(generator.contract)
+        cadence = generator.cadence or _catalog_cadence(contract)
+        jobs += [_Job(generator, contract, p) for p in delivery_periods(start, months, cadence)]
+    return jobs
 
 
-def _tracked(periods: list[tuple[date, date]], progress: bool) -> Iterable[tuple[date, date]]:
+def _catalog_cadence(contract: Contract) -> str:
+    from sources.applications import application  # the catalog, read only when generating
+
+    return application(contract.application).delivery.cadence
+
+
+def _generate_file(
+    job: _Job, landing_dir: Path, seed: int, scale: float, defects: bool
+) -> tuple[GeneratedFile, list[dict[str, object]]]:
+    contract, period = job.contract, job.period
+    formats = Formats.of(contract.file)
+    context = GenerationContext(
+        seed=seed,
+        contract=contract,
+        period=period.label,
+        scale=scale,
+        commune=build_commune(seed),
+        rng=period_rng(seed, contract.table, period.label),
+        formats=formats,
+    )
+    rows = _checked(list(job.generator.rows(context, period.start, period.end)), contract)
+    plan = job.generator.defects
+    if defects and plan is not None:
+        rng = period_rng(seed, f"defects/{contract.table}", period.label)
+        tagged = plan.inject(rows, rng, formats)
+    else:
+        tagged = [TaggedRow(cells) for cells in rows]
+    path = landing_dir / contract.file.pattern.replace("*", period.label)
+    write_delivery(path, contract, [row.cells for row in tagged], title=_title(contract, period))
+    generated = GeneratedFile(path, contract.record_type, period.label, len(tagged), contract.table)
+    return generated, list(_manifest_entries(path.name, tagged, contract, plan))
+
+
+def _checked(rows: list[dict[str, str]], contract: Contract) -> list[dict[str, str]]:
+    """A generator must give every contract column, as text, and nothing else."""
+    expected = set(contract.column_names)
+    for number, row in enumerate(rows, start=1):
+        if row.keys() != expected or not all(isinstance(cell, str) for cell in row.values()):
+            raise ValueError(
+                f"{contract.table}: row {number} has columns {sorted(row)} (expected "
+                f"{sorted(expected)}) or a cell that is not text"
+            )
+    return rows
+
+
+def _title(contract: Contract, period: Period) -> list[str]:
+    """Title block of report exports: the application, the export and the period it covers."""
+    from sources.applications import application
+
+    header_row = getattr(contract.file, "header_row", 1)
+    if header_row <= 1:
+        return []
+    last_day = date.fromordinal(period.end.toordinal() - 1)
+    lines = [
+        f"{application(contract.application).name} — export {contract.entity}",
+        f"Période du {period.start:%d/%m/%Y} au {last_day:%d/%m/%Y}",
+    ]
+    return lines[: header_row - 1]
+
+
+def _tracked(jobs: list[_Job], progress: bool) -> Iterable[_Job]:
     if not progress:
-        return periods
+        return jobs
     from rich.progress import track  # only when asked: the default is quiet
 
-    return track(periods, description="Generating delivery files")
+    return track(jobs, description="Generating delivery files")
 
 
-def _ticket_rows(
-    contract: Contract, start: date, end: date, *, seed: int, scale: float
-) -> list[dict[str, str]]:
-    tickets = [
-        ticket
-        for point in RECEPTION_POINTS
-        for ticket in point_tickets(point, start, end, seed=seed, scale=scale)
-    ]
-    tickets.sort(key=lambda ticket: (ticket.arrival, ticket.ticket_id))  # the export's order
-    spec = contract.file
-    stamp = strptime_format(spec.timestamp_format)
-    return [
-        ticket_row(ticket, timestamp_format=stamp, true=spec.boolean_true, false=spec.boolean_false)
-        for ticket in tickets
-    ]
-
-
-def _write_csv(path: Path, contract: Contract, rows: list[TaggedRow]) -> None:
-    spec = contract.file
-    with path.open("w", encoding=spec.encoding, newline="") as out:
-        writer = csv.writer(out, delimiter=spec.delimiter, lineterminator="\r\n")
-        writer.writerow(contract.column_names)
-        writer.writerows([row.cells[name] for name in contract.column_names] for row in rows)
-
-
-def _manifest_entries(file_name: str, rows: list[TaggedRow]) -> Iterator[dict[str, object]]:
-    # Line 1 is the header and no generated cell holds a line break: row i is on line i + 2.
-    for defect, column in DEFECT_COLUMNS.items():
-        lines = [index + 2 for index, row in enumerate(rows) if row.defect == defect]
+def _manifest_entries(
+    file_name: str, rows: list[TaggedRow], contract: Contract, plan: DefectPlan | None
+) -> Iterator[dict[str, object]]:
+    columns = plan.columns if plan else {}
+    first = first_data_line(contract)  # no generated cell holds a line break
+    for defect, column in columns.items():
+        lines = [index + first for index, row in enumerate(rows) if row.defect == defect]
         if lines:
             yield {"type": defect, "file": file_name, "column": column, "rows": lines}
 
 
-__all__ = ["GeneratedFile", "GenerationReport", "generate_landing"]
+__all__ = [
+    "MANIFEST_NAME",
+    "GeneratedFile",
+    "GenerationContext",
+    "GenerationReport",
+    "RecordGenerator",
+    "generate_landing",
+]

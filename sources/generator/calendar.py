@@ -1,4 +1,4 @@
-"""When the commune's reception points are open, and how busy each day is.
+"""The commune's calendar: public holidays, opening days, and how busy each day is at a desk.
 
 Closed on Sundays and on French public holidays (métropole, from the `holidays` package); open
 Monday to Friday 8:30-12:00 and 13:30-17:30, and on Saturday morning where a point opens then.
@@ -68,6 +68,24 @@ def day_weight(day: date, *, saturday_morning: bool) -> float:
 def yearly_weight(year: int, *, saturday_morning: bool) -> float:
     """Sum of the day weights of a year: divides a yearly volume into daily expectations."""
     return sum(day_weight(day, saturday_morning=saturday_morning) for day in days_of_year(year))
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday, except French public holidays: when the offices work."""
+    return day.weekday() < 5 and not is_public_holiday(day)
+
+
+def working_days_between(start: date, end: date) -> list[date]:
+    """Working days from `start` included to `end` excluded."""
+    return [day for day in days_between(start, end) if is_working_day(day)]
+
+
+def add_working_days(day: date, count: int) -> date:
+    """The working day `count` working days after `day` (legal and service delays)."""
+    while count > 0:
+        day += timedelta(days=1)
+        count -= is_working_day(day)
+    return day
 
 
 def days_of_year(year: int) -> list[date]:

@@ -20,6 +20,7 @@ from sources.generator.calendar import (
     opening_sessions,
     yearly_weight,
 )
+from sources.generator.context import Formats
 
 
 @dataclass(frozen=True)
@@ -191,22 +192,18 @@ def _s(moment: datetime) -> datetime:
     return moment.replace(microsecond=0)
 
 
-def ticket_row(ticket: Ticket, *, timestamp_format: str, true: str, false: str) -> dict[str, str]:
+def ticket_row(ticket: Ticket, formats: Formats) -> dict[str, str]:
     """A ticket as the queue system exports it: every cell text, blanks for missing values."""
-
-    def stamp(moment: datetime | None) -> str:
-        return moment.strftime(timestamp_format) if moment else ""
-
     return {
         "ticket_id": ticket.ticket_id,
         "site_id": ticket.site_id,
         "counter_id": ticket.counter_id or "",
         "service_id": ticket.service_id,
         "reason_code": ticket.reason_code,
-        "arrival_ts": stamp(ticket.arrival),
-        "called_ts": stamp(ticket.called),
-        "end_ts": stamp(ticket.end),
-        "abandoned": true if ticket.abandoned else false,
+        "arrival_ts": formats.timestamp(ticket.arrival),
+        "called_ts": formats.timestamp(ticket.called),
+        "end_ts": formats.timestamp(ticket.end),
+        "abandoned": formats.boolean(ticket.abandoned),
         "appointment_id": ticket.appointment_id or "",
         "agent_id": ticket.agent_id or "",
     }
