@@ -32,6 +32,10 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / ".state",
         description="Git-ignored folder: embedded cluster, Dagster home, landing, archive.",
     )
+    catalog_dir: Path = Field(
+        default=PROJECT_ROOT / "catalog",
+        description="The indicator catalog (YAML); another folder tries a changed catalog.",
+    )
     database_url: str | None = Field(
         default=None,
         description="External PostgreSQL (superuser or owner) URL; unset = embedded PostgreSQL.",

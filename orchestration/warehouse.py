@@ -172,8 +172,9 @@ def _grant_warehouse(conn: psycopg.Connection, dbname: str) -> None:
         sql.SQL("grant connect on database {} to {}, {}, {}, {}").format(
             ident(dbname), loader, transformer, reader, auditor
         ),
-        # dbt issues `create schema if not exists`, which needs CREATE on the database.
-        sql.SQL("grant create on database {} to {}").format(ident(dbname), transformer),
+        # dbt issues `create schema if not exists` (CREATE) and builds unit tests and
+        # incremental models through temporary tables (TEMPORARY).
+        sql.SQL("grant create, temporary on database {} to {}").format(ident(dbname), transformer),
         sql.SQL("create schema if not exists raw authorization {}").format(loader),
     ]
     for schema in SCHEMAS[1:]:

@@ -1,30 +1,38 @@
-{#- The indicator compiler: one catalog definition -> the SQL of its observations.
+{#- The indicator compiler: one catalog definition -> the SQL of its observations and of its value.
 
-    An observation is one source row inside the scope of one indicator instance for one period, with
-    the flags saying whether it counts in the denominator and in the numerator, and its measure.
-    Values are aggregated from observations (int_indicator_values_computed), and the trace of a
-    value is the same observations joined back to raw: computation and trace share one SQL. -#}
+    An observation is one source row inside the scope of one indicator instance for one period,
+    flagged in the denominator (the population) and in the numerator, with its measure and subject.
+    Values are aggregated from observations (`indicator_aggregate`), and the trace of a value lists
+    the same observations joined back to raw: computation and trace share one SQL. Definitions come
+    from the loaded catalog (raw.catalog__definitions.definition_json). -#}
 
 {% macro indicator_definitions() -%}
-    {#- Definitions are read from the loaded catalog when dbt executes; at parse time there is
-        nothing to read and the compiler emits an empty, typed relation. -#}
+    {#- At parse time nothing is read and the compiler emits an empty, typed relation. -#}
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
     {%- set query -%}
-        select code, kind, source_model, date_basis, scope_dimension, population,
-               delay_start, delay_end, delay_unit, delay_within, frequency
-        from {{ ref('stg_catalog__definitions') }}
+        select definition_json::text from {{ ref('stg_catalog__definitions') }}
+        where definition_json ->> 'source_model' is not null  -- the others report no_data
         order by code
     {%- endset -%}
-    {{ return(run_query(query).rows) }}
+    {%- set definitions = [] -%}
+    {%- for row in run_query(query).rows -%}
+        {%- do definitions.append(fromjson(row[0])) -%}
+    {%- endfor -%}
+    {{ return(definitions) }}
+{%- endmacro %}
+
+
+{% macro indicator_constant(name) -%}
+    (select value from {{ ref('stg_catalog__constants') }} where name = '{{ name }}')
 {%- endmacro %}
 
 
 {% macro indicator_period_start(frequency, column) -%}
     {%- if frequency == 'half_year' -%}
         (date_trunc('year', {{ column }})
-         + case when extract(month from {{ column }}) > 6 then interval '6 months'
+            + case when extract(month from {{ column }}) > 6 then interval '6 months'
                 else interval '0 months' end)::date
     {%- else -%}
         date_trunc('{{ frequency }}', {{ column }})::date
@@ -32,60 +40,177 @@
 {%- endmacro %}
 
 
-{% macro indicator_delay(unit, start_column, end_column) -%}
-    {%- if unit == 'minutes' -%}
-        extract(epoch from ({{ end_column }} - {{ start_column }})) / 60.0
-    {%- elif unit == 'calendar_days' -%}
-        ({{ end_column }}::date - {{ start_column }}::date)
+{% macro indicator_months_in_period(frequency) -%}
+    {{ {'month': 1, 'quarter': 3, 'half_year': 6, 'year': 12}[frequency] }}
+{%- endmacro %}
+
+
+{% macro indicator_delay(delay) -%}
+    {%- set start = 'source.' ~ delay.start -%}
+    {%- set end = 'source.' ~ delay.end -%}
+    {%- if delay.unit == 'minutes' -%}
+        extract(epoch from ({{ end }} - {{ start }})) / 60.0
+    {%- elif delay.unit == 'hours' -%}
+        extract(epoch from ({{ end }} - {{ start }})) / 3600.0
+    {%- elif delay.unit == 'calendar_days' -%}
+        ({{ end }}::date - {{ start }}::date)
     {%- else -%}
-        {{ exceptions.raise_compiler_error("delay unit " ~ unit ~ " is not supported yet") }}
+        {#- Working days after the start day up to the end day (calendar joined by the caller). -#}
+        (delay_end_day.working_day_index - delay_start_day.working_day_index)
     {%- endif -%}
 {%- endmacro %}
 
 
-{% macro indicator_observations(definition) -%}
-    {%- set d = definition -%}
-    {%- if d.kind == 'share_within_delay' -%}
-        {%- set measure = indicator_delay(d.delay_unit, 'source.' ~ d.delay_start,
-                                          'source.' ~ d.delay_end) -%}
-        {%- set in_numerator = '(' ~ measure ~ ') <= ' ~ d.delay_within -%}
-    {%- else -%}
-        {{ exceptions.raise_compiler_error("computation kind " ~ d.kind ~ " is not supported") }}
+{% macro _codes(codes) -%}
+    ({% for code in codes %}'{{ code }}'{% if not loop.last %}, {% endif %}{% endfor %})
+{%- endmacro %}
+
+
+{% macro indicator_flags(d) -%}
+    {#- Returns (population, numerator condition, measure) as SQL for one definition. -#}
+    {%- set population = '(' ~ d.population ~ ')' -%}
+    {%- set numerator = 'true' -%}
+    {%- set measure = 'null' -%}
+    {%- if d.delay -%}
+        {%- set measure = indicator_delay(d.delay) -%}
     {%- endif -%}
+    {%- if d.measure -%}
+        {%- set measure = d.measure -%}
+    {%- endif -%}
+    {%- if d.kind in ('ratio', 'all_met') -%}
+        {%- set numerator = '(' ~ d.numerator ~ ')' -%}
+    {%- elif d.kind == 'share_within_delay' -%}
+        {%- set numerator = '((' ~ measure ~ ') <= ' ~ d.delay.within ~ ')' -%}
+    {%- elif d.kind == 'satisfaction' -%}
+        {%- set s = d.satisfaction -%}
+        {%- set answer = 'source.' ~ d.answer -%}
+        {%- set population = population ~ ' and nullif(trim(' ~ answer ~ "), '') is not null" -%}
+        {%- if s.excluded -%}
+            {%- set population = population ~ ' and ' ~ answer ~ ' not in ' ~ _codes(s.excluded) -%}
+        {%- endif -%}
+        {%- if s.statistic == 'top2' -%}
+            {%- set numerator = answer ~ ' in ' ~ _codes(s.satisfied) -%}
+        {%- elif s.statistic == 'net' -%}
+            {%- set measure = 'case when ' ~ answer ~ ' in ' ~ _codes(s.satisfied) ~ ' then 1 when '
+                ~ answer ~ ' in ' ~ _codes(s.dissatisfied) ~ ' then -1 else 0 end' -%}
+        {%- elif s.statistic == 'nps' -%}
+            {%- set measure = 'case when ' ~ answer ~ '::int >= 9 then 1 when ' ~ answer
+                ~ '::int <= 6 then -1 else 0 end' -%}
+        {%- else -%}
+            {%- set cases = [] -%}
+            {%- for code, score in s.scores.items() -%}
+                {%- do cases.append("when '" ~ code ~ "' then " ~ score) -%}
+            {%- endfor -%}
+            {%- set measure = 'case ' ~ answer ~ ' ' ~ cases | join(' ') ~ ' end' -%}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return((population, numerator, measure)) }}
+{%- endmacro %}
+
+
+{% macro indicator_observations(d) -%}
+    {%- set population, numerator, measure = indicator_flags(d) -%}
     select
         instances.instance_id as indicator_instance_id,
+        '{{ d.code }}'::text as indicator_id,
         {{ indicator_period_start(d.frequency, 'source.' ~ d.date_basis) }} as period_start,
+        source.{{ d.date_basis }}::date as observed_on,
         '{{ d.source_model }}'::text as source_model,
         source._batch_id,
         source._row_number,
-        coalesce(({{ d.population }}), false) as in_denominator,
-        coalesce(({{ d.population }}) and ({{ in_numerator }}), false) as in_numerator,
-        ({{ measure }})::numeric as measure
+        coalesce({{ population }}, false) as in_denominator,
+        coalesce({{ population }} and {{ numerator }}, false) as in_numerator,
+        ({{ measure }})::numeric as measure,
+        {{ ('source.' ~ d.subject) if d.subject else 'null' }}::text as subject
     from {{ ref(d.source_model) }} as source
+    {%- if d.delay and d.delay.unit == 'working_days' %}
+    left join {{ ref('int_calendar_days') }} as delay_start_day
+        on source.{{ d.delay.start }}::date = delay_start_day.calendar_day
+    left join {{ ref('int_calendar_days') }} as delay_end_day
+        on source.{{ d.delay.end }}::date = delay_end_day.calendar_day
+    {%- endif %}
     inner join instances
         on instances.definition = '{{ d.code }}'
+        {%- if d.scope_dimension %}
         and instances.scope = source.{{ d.scope_dimension }}::text
+        {%- endif %}
+        {%- if d.per_service %}
+        and instances.service = source.service_id::text
+        {%- endif %}
     where source.{{ d.date_basis }} is not null
 {%- endmacro %}
 
 
-{% macro indicator_observations_union(definitions) -%}
-    {#- Every definition's observations stacked; a typed empty relation when the catalog is empty
-        (or at parse time, when it has not been read). Expects an `instances` CTE in scope. -#}
+{% macro indicator_value(d) -%}
+    {%- set n = 'count(*) filter (where in_denominator)' -%}
+    {%- set hits = 'count(*) filter (where in_numerator)' -%}
+    {%- set over_population = 'filter (where in_denominator)' -%}
+    {%- if d.kind in ('ratio', 'share_within_delay')
+        or (d.kind == 'satisfaction' and d.satisfaction.statistic == 'top2') -%}
+        {{ hits }}::numeric / nullif({{ n }}, 0)
+    {%- elif d.kind == 'all_met' -%}
+        case when {{ n }} > 0 then ({{ hits }} = {{ n }})::int end
+    {%- elif d.kind == 'count' -%}
+        {{ n }}::numeric
+    {%- elif d.kind == 'sum' -%}
+        coalesce(sum(measure) {{ over_population }}, 0)
+    {%- elif d.kind == 'mean' or d.kind == 'satisfaction' -%}
+        avg(measure) {{ over_population }}
+            {%- if d.kind == 'satisfaction' and d.satisfaction.statistic in ('net', 'nps') %} * 100{% endif %}
+    {%- elif d.kind in ('median', 'percentile') -%}
+        (percentile_cont({{ d.percentile or 0.5 }}) within group (order by measure)
+            {{ over_population }})::numeric
+    {%- elif d.kind == 'rate' -%}
+        {{ n }}::numeric * {{ d.rate.per }} / nullif({{ indicator_constant(d.rate.base) }}, 0)
+        {%- if d.rate.annualise %} * 12 / {{ indicator_months_in_period(d.frequency) }}{% endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro indicator_numerator(d) -%}
+    {%- if d.kind in ('count', 'rate') -%}
+        count(*) filter (where in_denominator)::numeric
+    {%- elif d.kind in ('sum', 'mean') -%}
+        sum(measure) filter (where in_denominator)
+    {%- elif d.kind in ('median', 'percentile')
+        or (d.kind == 'satisfaction' and d.satisfaction.statistic != 'top2') -%}
+        null::numeric
+    {%- else -%}
+        count(*) filter (where in_numerator)::numeric
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro indicator_denominator(d) -%}
+    {%- if d.kind == 'rate' -%}
+        {{ indicator_constant(d.rate.base) }}::numeric
+    {%- else -%}
+        count(*) filter (where in_denominator)::numeric
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro indicator_aggregate(d) -%}
+    select
+        indicator_instance_id,
+        period_start,
+        round({{ indicator_numerator(d) }}, 6) as numerator,
+        {{ indicator_denominator(d) }} as denominator,
+        count(*) filter (where in_denominator) as n,
+        count(distinct subject) filter (where in_denominator) as subjects,
+        -- Six decimals: a stored value is read and compared, never needs twenty digits.
+        round(({{ indicator_value(d) }})::numeric, 6) as value
+    from observations
+    where indicator_id = '{{ d.code }}'
+    group by indicator_instance_id, period_start
+{%- endmacro %}
+
+
+{% macro indicator_union(definitions, compile_one, empty_select) -%}
     {%- for definition in definitions %}
-    ({{ indicator_observations(definition) }})
+    ({{ context[compile_one](definition) }})
     {% if not loop.last %}union all{% endif %}
     {%- else %}
-    select
-        null::text as indicator_instance_id,
-        null::date as period_start,
-        null::text as source_model,
-        null::bigint as _batch_id,
-        null::integer as _row_number,
-        null::boolean as in_denominator,
-        null::boolean as in_numerator,
-        null::numeric as measure
-    from instances
-    where false
+    {{ empty_select }}
     {%- endfor %}
 {%- endmacro %}

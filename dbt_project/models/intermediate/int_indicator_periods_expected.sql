@@ -1,5 +1,7 @@
-{#- Every period an indicator instance must report on: from the first to the last period in which
-    its definition has source data, so that a scope with no rows shows `no_data`, not nothing. -#}
+{#- Every period each indicator instance must report on, within the reporting window: from the
+    first month with source data to the last day with data (never after today, so a mistyped
+    future date cannot open empty periods). Instances without data in a period, or without any
+    source application, get a row too and show `no_data` with a reason. -#}
 with
 
 observations as (
@@ -20,15 +22,13 @@ definitions as (
 
 ),
 
-definition_ranges as (
+reporting_window as (
 
     select
-        instances.definition,
-        min(observations.period_start) as first_period,
-        max(observations.period_start) as last_period
+        date_trunc('month', min(observed_on))::date as window_start,
+        least(max(observed_on), current_date) as window_end
     from observations
-    inner join instances on observations.indicator_instance_id = instances.instance_id
-    group by instances.definition
+    where observed_on <= current_date
 
 ),
 
@@ -40,13 +40,17 @@ final as (
         (
             period.period_start + {{ indicator_period_step('definitions.frequency') }}
             - interval '1 day'
-        )::date as period_end
+        )::date as period_end,
+        (
+            period.period_start + {{ indicator_period_step('definitions.frequency') }}
+            - interval '1 day'
+        )::date <= reporting_window.window_end as is_period_closed
     from instances
     inner join definitions on instances.definition = definitions.code
-    inner join definition_ranges on instances.definition = definition_ranges.definition
+    cross join reporting_window
     cross join lateral generate_series(
-        definition_ranges.first_period,
-        definition_ranges.last_period,
+        {{ indicator_period_start_of('definitions.frequency', 'reporting_window.window_start') }},
+        reporting_window.window_end,
         {{ indicator_period_step('definitions.frequency') }}
     ) as period (period_start)
 

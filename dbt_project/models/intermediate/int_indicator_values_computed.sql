@@ -1,4 +1,21 @@
-{#- Aggregates observations into numerator, denominator and value per instance x period. -#}
+{#- Aggregates observations into value, numerator, denominator, n and subjects per instance x
+    period, with each definition's own formula (macros/indicators/compiler.sql). -#}
+-- depends_on: {{ ref('stg_catalog__definitions') }}
+-- depends_on: {{ ref('stg_catalog__constants') }}
+
+{%- set empty -%}
+    select
+        null::text as indicator_instance_id,
+        null::date as period_start,
+        null::numeric as numerator,
+        null::numeric as denominator,
+        null::bigint as n,
+        null::bigint as subjects,
+        null::numeric as value
+    from observations
+    where false
+{%- endset %}
+
 with
 
 observations as (
@@ -9,15 +26,7 @@ observations as (
 
 final as (
 
-    select
-        indicator_instance_id,
-        period_start,
-        count(*) filter (where in_numerator) as numerator,
-        count(*) filter (where in_denominator) as denominator,
-        count(*) filter (where in_numerator)::numeric
-        / nullif(count(*) filter (where in_denominator), 0) as value
-    from observations
-    group by indicator_instance_id, period_start
+    {{ indicator_union(indicator_definitions(), 'indicator_aggregate', empty) }}
 
 )
 

@@ -30,19 +30,27 @@ joined as (
         expected.indicator_instance_id,
         definitions.code as indicator_id,
         definitions.label as indicator_label,
+        definitions.kind,
         instances.objective as objective_id,
         instances.service as service_id,
         instances.scope as scope_id,
         expected.period_start,
         expected.period_end,
+        expected.is_period_closed,
         definitions.frequency,
+        definitions.definition_json ->> 'missing_source' as missing_source,
         computed.value,
-        coalesce(computed.numerator, 0) as numerator,
-        coalesce(computed.denominator, 0) as denominator,
+        computed.numerator,
+        computed.denominator,
+        coalesce(computed.n, 0) as n,
+        coalesce(computed.subjects, 0) as subjects,
         definitions.unit,
         definitions.direction,
         definitions.target,
+        definitions.target_max,
         definitions.alert_threshold,
+        definitions.min_n,
+        definitions.min_group_size,
         definitions.version as definition_version,
         definitions.catalog_sha256
     from expected
@@ -60,22 +68,39 @@ assessed as (
     select
         *,
         case
-            when denominator = 0 then 'no_data'
+            when missing_source is not null then 'no_data'
+            when n = 0 and kind not in ('count', 'sum', 'rate') then 'no_data'
+            when min_group_size > 0 and subjects < min_group_size then 'suppressed'
+            when n < min_n then 'no_data'
+            when value is null then 'no_data'
             when direction = 'up' and value >= target then 'on_target'
             when direction = 'up' and value >= alert_threshold then 'alert'
             when direction = 'up' then 'off_target'
-            when value <= target then 'on_target'
-            when value <= alert_threshold then 'alert'
+            when direction = 'down' and value <= target then 'on_target'
+            when direction = 'down' and value <= alert_threshold then 'alert'
+            when direction = 'down' then 'off_target'
+            when value between target and target_max then 'on_target'
+            when value between target - alert_threshold and target_max + alert_threshold
+                then 'alert'
             else 'off_target'
         end as status,
         case
-            when denominator = 0 then 'Aucune donnée source pour cette période et ce périmètre'
+            when missing_source is not null then missing_source
+            when n = 0 and kind not in ('count', 'sum', 'rate')
+                then 'Aucune donnée source pour cette période et ce périmètre'
+            when min_group_size > 0 and subjects < min_group_size
+                then
+                    'Groupe de moins de ' || min_group_size
+                    || ' personnes : valeur masquée (données personnelles)'
+            when n < min_n
+                then 'Échantillon insuffisant (' || n || ' < ' || min_n || ')'
+            when value is null then 'Valeur non calculable (dénominateur nul)'
         end as status_reason
     from joined
 
 ),
 
-final as (
+published as (
 
     select
         indicator_instance_id || '|' || period_start as indicator_value_id,
@@ -87,14 +112,21 @@ final as (
         scope_id,
         period_start,
         period_end,
+        is_period_closed,
         frequency,
-        value,
-        numerator,
-        denominator,
-        denominator as n,
+        case when status = 'suppressed' then null else value end as value,
+        case when status = 'suppressed' then null else numerator end as numerator,
+        case when status = 'suppressed' then null else denominator end as denominator,
+        n,
+        case
+            when status in ('no_data', 'suppressed') then null
+            when kind in ('ratio', 'share_within_delay') or (kind = 'satisfaction' and unit = '%')
+                then 1.96 * sqrt(value * (1 - value) / nullif(n, 0))
+        end as margin_of_error,
         unit,
         direction,
         target,
+        target_max,
         alert_threshold,
         status,
         status_reason,
@@ -102,6 +134,7 @@ final as (
             when 'on_target' then 'Objectif atteint'
             when 'alert' then 'Vigilance'
             when 'off_target' then 'Objectif non atteint'
+            when 'suppressed' then 'Masqué (petit effectif)'
             when 'no_data' then 'Pas de donnée'
         end as status_label,
         case status
@@ -110,13 +143,26 @@ final as (
             when 'off_target' then '#ED6E6E'
             else '#B8BBC3'
         end as status_colour,
-        lag(value) over (
+        lag(case when status = 'suppressed' then null else value end) over (
             partition by indicator_instance_id order by period_start
         ) as previous_value,
         definition_version,
         catalog_sha256,
         '{{ invocation_id }}'::text as dbt_invocation_id
     from assessed
+
+),
+
+final as (
+
+    select
+        published.*,
+        last_year.value as same_period_last_year_value
+    from published
+    left join published as last_year
+        on
+            published.indicator_instance_id = last_year.indicator_instance_id
+            and last_year.period_start = (published.period_start - interval '1 year')::date
 
 )
 

@@ -14,8 +14,8 @@ create table if not exists audit.indicator_value_history (
     indicator_instance_id text not null,
     period_start date not null,
     value numeric,
-    numerator bigint,
-    denominator bigint,
+    numerator numeric,
+    denominator numeric,
     status text not null,
     definition_version integer not null,
     catalog_sha256 text not null,
@@ -23,6 +23,13 @@ create table if not exists audit.indicator_value_history (
     dagster_run_id text not null,
     recorded_at timestamptz not null default now()
 )
+"""
+
+# Mean and sum kinds have non-integer numerators; tables made by older versions held bigint.
+WIDEN_COUNTS = """
+alter table audit.indicator_value_history
+    alter column numerator type numeric,
+    alter column denominator type numeric
 """
 
 # A value is recorded again only when something an auditor cares about changed: the number, its
@@ -66,6 +73,7 @@ def indicator_value_history(
     found again with the run and the catalog version that produced it."""
     with warehouse.connect(Role.TRANSFORMER) as conn:
         conn.execute(CREATE_HISTORY)
+        conn.execute(WIDEN_COUNTS)
         appended = conn.execute(APPEND_CHANGED_VALUES, {"run_id": context.run_id}).rowcount
         total = conn.execute("select count(*) from audit.indicator_value_history").fetchone()[0]
     return dg.MaterializeResult(metadata={"rows_appended": appended, "rows_total": total})

@@ -1,11 +1,11 @@
 """The indicator catalog and the commune's reference lists, loaded into raw as business inputs."""
 
-
 from collections.abc import Iterable, Sequence
 
 import dagster as dg
 import psycopg
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from orchestration.catalog import Catalog, load_catalog
 from orchestration.resources import WarehouseResource
@@ -18,23 +18,27 @@ DEFINITION_COLUMNS = {
     "description": "text not null",
     "kind": "text not null",
     "source_model": "text not null",
-    "date_basis": "text not null",
-    "scope_dimension": "text not null",
-    "population": "text not null",
-    "delay_start": "text",
-    "delay_end": "text",
-    "delay_unit": "text",
-    "delay_within": "double precision",
     "unit": "text not null",
     "frequency": "text not null",
     "direction": "text not null",
     "target": "double precision not null",
+    "target_max": "double precision",
     "alert_threshold": "double precision not null",
+    "min_n": "integer not null",
+    "min_group_size": "integer not null",
     "perspective": "text not null",
     "theme": "text not null",
     "owner": "text not null",
     "reference": "text not null",
     "version": "integer not null",
+    # The whole definition, for the dbt compiler: a new kind parameter needs no new column.
+    "definition_json": "jsonb not null",
+    "catalog_sha256": "text not null",
+}
+CONSTANT_COLUMNS = {
+    "name": "text primary key",
+    "value": "double precision not null",
+    "label": "text not null",
     "catalog_sha256": "text not null",
 }
 OBJECTIVE_COLUMNS = {
@@ -53,6 +57,17 @@ INSTANCE_COLUMNS = {
     "scope": "text not null",
     "catalog_sha256": "text not null",
 }
+LEVEL_COLUMNS = {
+    "code": "text primary key",
+    "label": "text not null",
+    "position": "integer not null",
+}
+AGGREGATION_COLUMNS = {
+    "mission": "text not null",
+    "objective_on_target_share": "double precision not null",
+    "green_from": "double precision not null",
+    "amber_from": "double precision not null",
+}
 SITE_COLUMNS = {"site_id": "text primary key", "site_name": "text not null"}
 SERVICE_COLUMNS = {"service_id": "text primary key", "service_name": "text not null"}
 
@@ -66,7 +81,19 @@ def replace_table(
         sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
         for name, kind in columns.items()
     )
-    conn.execute(sql.SQL("create table if not exists {} ({})").format(target, definition))
+    current = [
+        row[0]
+        for row in conn.execute(
+            "select column_name from information_schema.columns"
+            " where table_schema = 'raw' and table_name = %s order by ordinal_position",
+            [table],
+        )
+    ]
+    if current != list(columns):
+        # The catalog's shape changed: the table is derived from git, so rebuild it. Staging
+        # views on it go too and come back with the next dbt build.
+        conn.execute(sql.SQL("drop table if exists {} cascade").format(target))
+        conn.execute(sql.SQL("create table {} ({})").format(target, definition))
     conn.execute(sql.SQL("truncate {}").format(target))
     names = sql.SQL(", ").join(sql.Identifier(name) for name in columns)
     count = 0
@@ -86,27 +113,25 @@ def catalog_rows(catalog: Catalog) -> dict[str, tuple[dict[str, str], list[tuple
             d.description,
             d.kind,
             d.source_model,
-            d.date_basis,
-            d.scope_dimension,
-            d.population,
-            d.delay.start if d.delay else None,
-            d.delay.end if d.delay else None,
-            d.delay.unit if d.delay else None,
-            d.delay.within if d.delay else None,
             d.unit,
             d.frequency,
             d.direction,
             d.target,
+            d.target_max,
             d.alert_threshold,
+            d.min_n,
+            d.min_group_size,
             d.perspective,
             d.theme,
             d.owner,
             d.reference,
             d.version,
+            Jsonb(d.model_dump(mode="json")),
             sha,
         )
         for d in catalog.definitions.values()
     ]
+    constants = [(name, c.value, c.label, sha) for name, c in catalog.constants.items()]
     objectives = [
         (o.code, o.label, o.perspective, o.theme, o.owner, sha) for o in catalog.objectives.values()
     ]
@@ -114,8 +139,30 @@ def catalog_rows(catalog: Catalog) -> dict[str, tuple[dict[str, str], list[tuple
         (i.instance_id, i.definition, i.objective, i.service, i.scope, sha)
         for i in catalog.instances
     ]
+    strategy = catalog.strategy
+    aggregation = strategy.aggregation
     return {
+        "catalog__perspectives": (
+            LEVEL_COLUMNS,
+            [(p.code, p.label, p.position) for p in strategy.perspectives],
+        ),
+        "catalog__themes": (
+            LEVEL_COLUMNS,
+            [(t.code, t.label, t.position) for t in strategy.themes],
+        ),
+        "catalog__strategy": (
+            AGGREGATION_COLUMNS,
+            [
+                (
+                    strategy.mission,
+                    aggregation.objective_on_target_share,
+                    aggregation.green_from,
+                    aggregation.amber_from,
+                )
+            ],
+        ),
         "catalog__definitions": (DEFINITION_COLUMNS, definitions),
+        "catalog__constants": (CONSTANT_COLUMNS, constants),
         "catalog__objectives": (OBJECTIVE_COLUMNS, objectives),
         "catalog__instances": (INSTANCE_COLUMNS, instances),
     }
@@ -131,6 +178,10 @@ def reference_rows() -> dict[str, tuple[dict[str, str], list[tuple]]]:
 
 
 CATALOG_TABLES = (
+    "catalog__perspectives",
+    "catalog__themes",
+    "catalog__strategy",
+    "catalog__constants",
     "catalog__definitions",
     "catalog__objectives",
     "catalog__instances",
@@ -153,7 +204,7 @@ CATALOG_TABLES = (
 )
 def indicator_catalog(warehouse: WarehouseResource):
     """Validate the catalog in git and replace its raw tables in one transaction (idempotent)."""
-    catalog = load_catalog()
+    catalog = load_catalog(warehouse.settings().catalog_dir)
     tables = {**catalog_rows(catalog), **reference_rows()}
     counts = {}
     with warehouse.connect(Role.LOADER) as conn:

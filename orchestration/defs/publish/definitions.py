@@ -96,7 +96,7 @@ def _client(warehouse: WarehouseResource) -> MetabaseClient | None:
 def metabase_dashboards(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Converge Metabase on the catalog's dashboards (idempotent plan/apply). Without METABASE_URL
     the desired state is written to the state folder for review and nothing is sent."""
-    spec = collection_spec(load_catalog())
+    spec = collection_spec(load_catalog(warehouse.settings().catalog_dir))
     client = _client(warehouse)
     settings = warehouse.settings()
     if client is None:
