@@ -99,3 +99,13 @@ def test_an_instance_of_an_unknown_definition_is_refused(catalog_copy):
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
     with pytest.raises(CatalogError, match="unknown definition NOPE"):
         load_catalog(catalog_copy)
+
+
+def test_every_source_model_of_the_catalog_is_declared_to_the_compiler():
+    """dbt cannot see refs chosen at run time: int_indicator_observations declares them."""
+    declared = set(re.findall(
+        r"-- depends_on: \{\{ ref\('(stg_[a-z0-9_]+)'\) \}\}",
+        (MODELS_DIR / "intermediate" / "int_indicator_observations.sql").read_text(),
+    ))
+    used = {d.source_model for d in load_catalog().definitions.values() if d.source_model}
+    assert used - declared == set(), "add a depends_on line to int_indicator_observations.sql"

@@ -1,12 +1,13 @@
-{#- Every period each indicator instance must report on, within the reporting window: from the
-    first month with source data to the last day with data (never after today, so a mistyped
-    future date cannot open empty periods). Instances without data in a period, or without any
-    source application, get a row too and show `no_data` with a reason. -#}
+{#- Every period each indicator instance must report on, within the reporting window: the
+    delivery periods of the loaded files (first month delivered to the end of the last one, never
+    after today). Dates inside the records (a contract end in 2030, an entry date in 2005) do not
+    widen it. Instances without data in a period, or without any source application, get a row
+    too and show `no_data` with a reason. -#}
 with
 
-observations as (
+batches as (
 
-    select * from {{ ref('int_indicator_observations') }}
+    select * from {{ source('ingest', 'batches') }}
 
 ),
 
@@ -25,10 +26,13 @@ definitions as (
 reporting_window as (
 
     select
-        date_trunc('month', min(observed_on))::date as window_start,
-        least(max(observed_on), current_date) as window_end
-    from observations
-    where observed_on <= current_date
+        to_date(min(period), 'YYYY-MM') as window_start,
+        least(
+            (to_date(max(period), 'YYYY-MM') + interval '1 month' - interval '1 day')::date,
+            current_date
+        ) as window_end
+    from batches
+    where superseded_by is null
 
 ),
 

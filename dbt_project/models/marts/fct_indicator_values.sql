@@ -39,7 +39,14 @@ joined as (
         expected.is_period_closed,
         definitions.frequency,
         definitions.definition_json ->> 'missing_source' as missing_source,
-        computed.value,
+        -- A period without any event counts zero events: 0, not "no data".
+        case
+            when
+                definitions.kind in ('count', 'sum', 'rate')
+                and definitions.definition_json ->> 'missing_source' is null
+                then coalesce(computed.value, 0)
+            else computed.value
+        end as value,
         computed.numerator,
         computed.denominator,
         coalesce(computed.n, 0) as n,
@@ -71,7 +78,7 @@ assessed as (
             when missing_source is not null then 'no_data'
             when n = 0 and kind not in ('count', 'sum', 'rate') then 'no_data'
             when min_group_size > 0 and subjects < min_group_size then 'suppressed'
-            when n < min_n then 'no_data'
+            when n < min_n and kind not in ('count', 'sum', 'rate') then 'no_data'
             when value is null then 'no_data'
             when direction = 'up' and value >= target then 'on_target'
             when direction = 'up' and value >= alert_threshold then 'alert'
@@ -92,7 +99,7 @@ assessed as (
                 then
                     'Groupe de moins de ' || min_group_size
                     || ' personnes : valeur masquée (données personnelles)'
-            when n < min_n
+            when n < min_n and kind not in ('count', 'sum', 'rate')
                 then 'Échantillon insuffisant (' || n || ' < ' || min_n || ')'
             when value is null then 'Valeur non calculable (dénominateur nul)'
         end as status_reason

@@ -1,5 +1,6 @@
 """The indicator catalog and the commune's reference lists, loaded into raw as business inputs."""
 
+import hashlib
 from collections.abc import Iterable, Sequence
 
 import dagster as dg
@@ -17,7 +18,7 @@ DEFINITION_COLUMNS = {
     "label": "text not null",
     "description": "text not null",
     "kind": "text not null",
-    "source_model": "text not null",
+    "source_model": "text",  # null: no application in scope feeds it (missing_source)
     "unit": "text not null",
     "frequency": "text not null",
     "direction": "text not null",
@@ -81,19 +82,16 @@ def replace_table(
         sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
         for name, kind in columns.items()
     )
-    current = [
-        row[0]
-        for row in conn.execute(
-            "select column_name from information_schema.columns"
-            " where table_schema = 'raw' and table_name = %s order by ordinal_position",
-            [table],
-        )
-    ]
-    if current != list(columns):
-        # The catalog's shape changed: the table is derived from git, so rebuild it. Staging
-        # views on it go too and come back with the next dbt build.
+    # The table's DDL fingerprint lives in its comment: any change of a column, type or
+    # constraint rebuilds the table (it is derived from git). Staging views on it go too and come
+    # back with the next dbt build.
+    fingerprint = "pilotage-ddl:" + hashlib.sha256(repr(columns).encode()).hexdigest()[:16]
+    current = conn.execute("select obj_description(to_regclass(%s), 'pg_class')",
+                           [f"raw.{table}"]).fetchone()[0]
+    if current != fingerprint:
         conn.execute(sql.SQL("drop table if exists {} cascade").format(target))
         conn.execute(sql.SQL("create table {} ({})").format(target, definition))
+        conn.execute(sql.SQL("comment on table {} is {}").format(target, sql.Literal(fingerprint)))
     conn.execute(sql.SQL("truncate {}").format(target))
     names = sql.SQL(", ").join(sql.Identifier(name) for name in columns)
     count = 0
