@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 from datetime import date
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -83,13 +84,20 @@ def db_status() -> None:
         raise typer.Exit(1)
 
 
+class RoleName(StrEnum):
+    loader = "loader"
+    transformer = "transformer"
+    reader = "reader"
+    auditor = "auditor"
+
+
 @db_app.command("url")
 def db_url(
-    role: Annotated[Role, typer.Option(help="Role to connect as.")] = Role.AUDITOR,
+    role: Annotated[RoleName, typer.Option(help="Role to connect as.")] = RoleName.auditor,
 ) -> None:
     """Print a connection URL to the warehouse for one role (default: the read-only auditor)."""
     settings = get_settings()
-    print(role_url(settings, locate_server(settings, start=False), role))
+    print(role_url(settings, locate_server(settings, start=False), Role[role.name.upper()]))
 
 
 @app.command()
@@ -161,6 +169,15 @@ def ui() -> None:
     raise typer.Exit(children[0].wait())
 
 
+@app.command()
+def expectations() -> None:
+    """Regenerate the Great Expectations suites of the raw tables from the source contracts."""
+    from orchestration.defs.quality.suites import write_suites
+
+    written = write_suites()
+    console.print(f"{len(written)} suites written under expectations/gx/expectations/raw/")
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def dbt(ctx: typer.Context) -> None:
     """Run dbt on the project as the transformer role, e.g. `pilotage dbt docs generate`."""
@@ -181,7 +198,7 @@ def dbt(ctx: typer.Context) -> None:
 
 @app.command()
 def trace(
-    instance_id: Annotated[str, typer.Argument(help="Indicator instance, e.g. ACC-O2-A1-S00.")],
+    instance_id: Annotated[str, typer.Argument(help="Indicator instance, e.g. ACC-O2-S00-A1.")],
     period: Annotated[str, typer.Option(help="Period start month, YYYY-MM.")],
     rows: Annotated[int, typer.Option(help="Source rows to list (0 = counts only).")] = 10,
 ) -> None:

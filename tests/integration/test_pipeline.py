@@ -131,7 +131,7 @@ def test_demo_indicator_matches_an_independent_computation_from_the_files(built,
     found = {(site, period): (num, den) for site, period, num, den, _ in rows}
     assert found == expected
     for site, period, num, den, value in rows:
-        assert float(value) == pytest.approx(num / den), (site, period)
+        assert float(value) == pytest.approx(float(num) / float(den)), (site, period)
 
 
 def test_second_build_creates_no_duplicate_row_anywhere(built, pilotage_env, connect):
@@ -150,7 +150,7 @@ def test_trace_lists_as_many_source_rows_as_the_stored_numerator_and_denominator
 ):
     from orchestration.trace import trace_value
 
-    found = trace_value(pilotage_env, "ACC-O2-A1-S00", "2026-02", sample_rows=3)
+    found = trace_value(pilotage_env, "ACC-O2-S00-A1", "2026-02", sample_rows=3)
     assert found.numerator_rows == found.value["numerator"]
     assert found.denominator_rows == found.value["denominator"]
     assert sum(f["rows"] for f in found.files) == found.denominator_rows
@@ -199,3 +199,20 @@ def test_audit_history_keeps_one_row_per_unchanged_value(built, connect):
         values = conn.execute("select count(*) from marts.fct_indicator_values").fetchone()[0]
         history = conn.execute("select count(*) from audit.indicator_value_history").fetchone()[0]
     assert history == values > 0
+
+
+def test_working_day_calendar_matches_the_french_public_holidays(built, connect):
+    import holidays
+
+    expected = {day for day, _ in holidays.France(years=range(2015, 2036)).items()}
+    with connect(Role.AUDITOR) as conn:
+        found = {row[0] for row in conn.execute(
+            "select calendar_day from intermediate.int_calendar_days where is_public_holiday"
+        )}
+        may_2026 = conn.execute(
+            "select calendar_day, working_day_index from intermediate.int_calendar_days"
+            " where calendar_day between '2026-05-07' and '2026-05-11' order by 1"
+        ).fetchall()
+    assert found == expected
+    # Thursday 7 May -> Monday 11 May 2026 is one working day: 8 May is Victoire 1945.
+    assert may_2026[-1][1] - may_2026[0][1] == 1

@@ -51,10 +51,11 @@ class RowSink:
         """The thorough lane for one row, cells in the file's order."""
         row = self.in_contract_order(cells) if len(cells) == len(self.table.header) else None
         if row is None or not self.checker.passes(row):
-            problems = self.checker.problems(self.table.record(cells))
+            record = self.table.record(cells)
+            problems = self.checker.problems(record)
             if problems:
                 self.reasons[problems[0].reason] += 1
-                entry = _quarantine_entry(row_number, self.table.record(cells), problems)
+                entry = _quarantine_entry(row_number, record, problems)
                 self.spool.write(json.dumps(entry) + "\n")
                 return
         assert row is not None  # a row of the wrong width is always a problem
@@ -83,7 +84,9 @@ def copy_valid_rows(
         sql.Identifier(RAW, contract.table),
         sql.SQL(", ").join(map(sql.Identifier, (*contract.column_names, *LOAD_COLUMNS))),
     )
-    pattern = table.unquoted and row_pattern_for(contract, table.header, sink.checker.allowed)
+    pattern = None
+    if table.unquoted is not None:
+        pattern = row_pattern_for(contract, table.header, sink.checker.allowed)
     with conn.cursor() as cursor, cursor.copy(target) as copy:
         if pattern:
             _fast_lane(sink, pattern, copy)

@@ -1,14 +1,15 @@
 """Load one delivered file into its raw table, as its contract says (plain functions, psycopg 3).
 
-One call, one file, one transaction. The file is first copied into the archive under its sha256,
-and the copy is what gets read, so the archive holds exactly the bytes that were loaded. A file
-already loaded is a no-op. A file unusable as a whole is refused: nothing of it is loaded and
-`raw._files` keeps the reason. Otherwise rows stream through the contract's checks: valid rows go
-by COPY to `raw.<app>__<entity>`, as delivered (all text, typed later in staging); the others go
-to `raw._quarantine` with their reason. The ledger (`batches.py`) accounts for every input row,
-flags late files, and makes a corrected extract supersede the earlier batch of its period. The
-landing file is deleted after the commit, refused or already-loaded files too: their bytes are in
-the archive, their fate in `raw._files`.
+One call, one file, one transaction (the DDL creating a missing table commits just before, apart,
+so that its lock does not serialise concurrent loads). The file is first copied into the archive
+under its sha256, and the copy is what gets read, so the archive holds exactly the bytes that were
+loaded. A file already loaded is a no-op. A file unusable as a whole is refused: nothing of it is
+loaded and `raw._files` keeps the reason. Otherwise rows stream through the contract's checks
+(`copy_rows.py`): valid rows go by COPY to `raw.<app>__<entity>`, as delivered (all text, typed
+later in staging); the others go to `raw._quarantine` with their reason. The ledger (`batches.py`)
+accounts for every input row, flags late files, and makes a corrected extract supersede the
+earlier batch of its period. The landing file is deleted after the commit, refused or
+already-loaded files too: their bytes are in the archive, their fate in `raw._files`.
 """
 
 from __future__ import annotations
