@@ -46,10 +46,7 @@ class ColumnType(StrEnum):
     CODE = "code"
 
 
-_Strict = Strict
-
-
-class Column(_Strict):
+class Column(Strict):
     name: str = Field(pattern=IDENTIFIER)
     type: ColumnType
     description: str = Field(min_length=1)
@@ -83,7 +80,7 @@ class Column(_Strict):
         return None
 
 
-class OrderRule(_Strict):
+class OrderRule(Strict):
     """Values in order, e.g. `end_ts >= called_ts >= arrival_ts`; blank terms are skipped."""
 
     kind: Literal["order"]
@@ -111,7 +108,7 @@ class OrderRule(_Strict):
         return expression
 
 
-class RequiredWhenRule(_Strict):
+class RequiredWhenRule(Strict):
     """Columns that must be filled when other columns hold given values (as delivered)."""
 
     kind: Literal["required_when"]
@@ -129,7 +126,7 @@ Rule = Annotated[OrderRule | RequiredWhenRule, Field(discriminator="kind")]
 ORDERABLE = {ColumnType.INTEGER, ColumnType.DECIMAL, ColumnType.DATE, ColumnType.TIMESTAMP}
 
 
-class Contract(_Strict):
+class Contract(Strict):
     record_type: str = Field(pattern=r"^REC-[A-Z0-9-]+$")
     application: str = Field(pattern=IDENTIFIER)
     entity: str = Field(pattern=IDENTIFIER)
@@ -226,12 +223,12 @@ def open_delivery(contract: Contract, path: Path) -> Table:
     )
 
 
-class ReferenceCode(_Strict):
+class ReferenceCode(Strict):
     code: str = Field(min_length=1)
     label: str = Field(min_length=1)
 
 
-class ReferenceList(_Strict):
+class ReferenceList(Strict):
     name: str = Field(pattern=IDENTIFIER)
     description: str
     codes: tuple[ReferenceCode, ...] = Field(min_length=1)

@@ -346,6 +346,7 @@ __all__ = [
     "Invalid",
     "Record",
     "Table",
+    "UnquotedLines",
     "check_header",
     "open_csv",
     "parse_boolean",

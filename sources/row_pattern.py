@@ -1,0 +1,245 @@
+"""The fast lane of CSV ingestion: a contract compiled into one regular expression per line.
+
+For a delimited file without any quote character, each line is one row and its cells are the
+text between delimiters, so a whole valid line can be recognised by one regular expression built
+from the contract: the number of cells, required values, codes, the exact shape of numbers and
+booleans, dates and times including the calendar (no 31/02, 29/02 only in leap years). Only the
+cross-field rules need Python, on the few captured cells they name. The C regex engine does in
+one call what would otherwise be a dozen Python calls per row, which is what lets the loader keep
+up with a bare COPY (see benchmarks/). A line that does not match is not judged here: the loader
+sends it to `RecordChecker.problems`, the reference, which says why (or finds it valid: cells
+holding a tab or a backslash are left to the thorough path on purpose). A unit test holds the
+lane to the reference's verdict on valid and broken rows.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from sources.cells import moment_parser, parse_decimal, parse_integer
+from sources.contracts import Column, ColumnType, Contract, OrderRule, RequiredWhenRule
+
+MAX_CODES_IN_PATTERN = 64  # longer lists are checked against a set, on a captured cell
+_SEPARATORS = "[ \u00a0\u202f]"  # thousands separators, as `cells.parse_integer` removes them
+_TIME_RANGES = {"HH": "(?:[01][0-9]|2[0-3])", "MM": "[0-5][0-9]", "SS": "[0-5][0-9]"}
+_YEAR = "(?!0000)[0-9]{4}"
+_LEAP_YEAR = "(?!0000)(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
+# (days, months) of the calendar, as alternatives; 29/02 goes with a leap year only.
+_DAY_MONTHS = (
+    ("(?:0[1-9]|1[0-9]|2[0-8])", "(?:0[1-9]|1[0-2])", _YEAR),
+    ("(?:29|30)", "(?:0[13-9]|1[0-2])", _YEAR),
+    ("31", "(?:0[13578]|1[02])", _YEAR),
+    ("29", "02", _LEAP_YEAR),
+)
+_SIGNIFICANCE = ("yyyy", "mm", "dd", "HH", "MM", "SS")
+_HOLDS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+Groups = tuple[str | None, ...]
+
+
+class RowPattern:
+    """One contract's valid line, as a regular expression plus its cross-field rules."""
+
+    def __init__(self, contract: Contract, allowed: Mapping[str, frozenset[str]]):
+        """`allowed` holds the codes of each code column (the checker's reference lists)."""
+        spec = contract.file
+        if spec.delimiter is None:
+            raise ValueError(f"{contract.table}: the fast lane reads delimited files only")
+        self.delimiter = spec.delimiter
+        d = re.escape(spec.delimiter)
+        # A cell holds no delimiter, NUL, tab, backslash, quote or line break: the line can then
+        # go to COPY's text format as is, the delimiter replaced by a tab.
+        self._cell = f'[^{d}\\x00\\t\\\\"\\r\\n]'
+        self._solid = f'[^\\s{d}\\x00\\\\"]'  # a cell character that is not a space
+        self._captured: dict[str, int] = {}
+        self._post_checks: list[Callable[[Groups], bool]] = []
+        captured = _captured_columns(contract, allowed)
+        parts = []
+        for column in contract.columns:
+            piece = self._column(column.type, column.required, column.name, contract, allowed)
+            if column.name in captured:
+                self._captured[column.name] = len(self._captured)
+                piece = f"({piece})"
+            parts.append(piece)
+        self.fullmatch = re.compile(d.join(parts)).fullmatch
+        self.key_groups = [self._captured[name] for name in contract.natural_key]
+        for column in contract.columns:
+            codes = allowed.get(column.name)
+            if codes is not None and len(codes) > MAX_CODES_IN_PATTERN:
+                self._post_checks.append(_in_codes(self._captured[column.name], codes))
+            if column.minimum is not None or column.maximum is not None:
+                key = _sort_key(contract, column.name)
+                self._post_checks.append(_in_range(self._captured[column.name], key, column))
+        self._post_checks += [self._rule(rule, contract) for rule in contract.rules]
+
+    def holds(self, groups: Groups) -> bool:
+        """The checks of a matched line that a regular expression cannot do (rules, long lists)."""
+        for check in self._post_checks:  # noqa: SIM110 (a plain loop: no generator per row)
+            if not check(groups):
+                return False
+        return True
+
+    @property
+    def has_post_checks(self) -> bool:
+        return bool(self._post_checks)
+
+    def _column(
+        self,
+        kind: ColumnType,
+        required: bool,
+        name: str,
+        contract: Contract,
+        allowed: Mapping[str, frozenset[str]],
+    ) -> str:
+        spec, cell = contract.file, self._cell
+        if kind is ColumnType.TEXT:
+            spaces = f"[^\\S\\t\\r\\n{re.escape(spec.delimiter or '')}]*"  # blanks a cell may hold
+            return f"{spaces}{self._solid}{cell}*" if required else f"{cell}*"
+        if kind is ColumnType.CODE:
+            codes = allowed[name]
+            long_list = len(codes) > MAX_CODES_IN_PATTERN
+            body = f"{cell}+" if long_list else literal_alternatives(codes)
+        elif kind is ColumnType.BOOLEAN:
+            body = f"{re.escape(spec.boolean_true)}|{re.escape(spec.boolean_false)}"
+        elif kind is ColumnType.INTEGER:
+            body = _number(None)
+        elif kind is ColumnType.DECIMAL:
+            body = _number(re.escape(spec.decimal))
+        else:
+            date_only = kind is ColumnType.DATE
+            body = moment_pattern(spec.date_format if date_only else spec.timestamp_format)
+        return f"(?:{body})" if required else f"(?:{body})?"
+
+    def _rule(self, rule: OrderRule | RequiredWhenRule, contract: Contract):
+        place = self._captured
+        if isinstance(rule, RequiredWhenRule):
+            when = [(place[name], value) for name, value in rule.when.items()]
+            needed = [place[name] for name in rule.columns]
+
+            def required_when(groups: Groups) -> bool:
+                for i, value in when:
+                    if groups[i] != value:
+                        return True
+                for i in needed:  # noqa: SIM110 (a plain loop: no generator per row)
+                    if not (groups[i] or "").strip():
+                        return False
+                return True
+
+            return required_when
+        holds = _HOLDS[rule.operator]
+        terms = [(place[term], _sort_key(contract, term)) for term in rule.terms]
+
+        def in_order(groups: Groups) -> bool:
+            previous = None
+            for index, key in terms:  # blank terms are skipped, as in the thorough path
+                text = groups[index]
+                if text:
+                    value = key(text)
+                    if previous is not None and not holds(previous, value):
+                        return False
+                    previous = value
+            return True
+
+        return in_order
+
+
+def moment_pattern(pattern: str) -> str:
+    """A regular expression of the texts `cells.moment_parser(pattern)` accepts."""
+    moment_parser(pattern)  # validates the tokens
+    parts = re.split("(yyyy|dd|mm|HH|MM|SS)", pattern)
+    alternatives = []
+    for days, months, years in _DAY_MONTHS:
+        tokens = {"dd": days, "mm": months, "yyyy": years, **_TIME_RANGES}
+        alternatives.append("".join(tokens.get(part) or re.escape(part) for part in parts))
+    return "|".join(dict.fromkeys(alternatives))  # a format without days repeats itself
+
+
+def literal_alternatives(words: Iterable[str]) -> str:
+    """`S00|S01|...|S20` as a prefix tree, `S(?:0[0-9]|1[0-9]|20)` in effect: the regex engine
+    then reads each character once instead of trying every code in turn."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # the end of a word
+    return _alternatives(tree)
+
+
+def _alternatives(tree: dict) -> str:
+    ends = "" in tree
+    branches = [re.escape(char) + _alternatives(tree[char]) for char in sorted(tree) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    return f"(?:{body})?" if ends else body
+
+
+def _number(decimal_separator: str | None) -> str:
+    digits = f"{_SEPARATORS}*[+-]?{_SEPARATORS}*[0-9](?:[0-9]|{_SEPARATORS})*"
+    if decimal_separator is None:
+        return digits
+    return f"{digits}(?:{decimal_separator}{_SEPARATORS}*[0-9](?:[0-9]|{_SEPARATORS})*)?"
+
+
+def _captured_columns(contract: Contract, allowed: Mapping[str, frozenset[str]]) -> set[str]:
+    names = {name for rule in contract.rules for name in rule.terms} | set(contract.natural_key)
+    names |= {name for name, codes in allowed.items() if len(codes) > MAX_CODES_IN_PATTERN}
+    names |= {c.name for c in contract.columns if c.minimum is not None or c.maximum is not None}
+    return names
+
+
+def _in_range(index: int, parse: Callable[[str], object], column: Column) -> Callable:
+    return lambda groups: not groups[index] or column.out_of_range(parse(groups[index])) is None
+
+
+def _in_codes(index: int, codes: frozenset[str]) -> Callable[[Groups], bool]:
+    return lambda groups: not groups[index] or groups[index] in codes
+
+
+def _sort_key(contract: Contract, name: str) -> Callable[[str], object]:
+    """How to compare two cells of a column in a rule: dates and times by their digits, most
+    significant first (fixed-width tokens, so comparing the texts compares the moments)."""
+    column, spec = contract.column(name), contract.file
+    if column.type in (ColumnType.DATE, ColumnType.TIMESTAMP):
+        pattern = spec.date_format if column.type is ColumnType.DATE else spec.timestamp_format
+        slices = significance_slices(pattern)
+        return operator.itemgetter(*slices) if len(slices) > 1 else operator.itemgetter(slices[0])
+    if column.type is ColumnType.INTEGER:
+        return parse_integer
+    return lambda text: parse_decimal(text, spec.decimal)
+
+
+def significance_slices(pattern: str) -> list[slice]:
+    """Slices of a formatted moment whose tuple sorts like the moment: `dd/mm/yyyy HH:MM:SS`
+    gives [6:10] (year), [3:5] (month), [0:19] (the day, then the time: what lies between is
+    either a literal or a token already compared)."""
+    places, offset = {}, 0
+    for part in re.split("(yyyy|dd|mm|HH|MM|SS)", pattern):
+        if part in _SIGNIFICANCE:
+            places[part] = (offset, offset + len(part))
+        offset += len(part)
+    ordered = [token for token in _SIGNIFICANCE if token in places]
+    slices: list[list[int]] = []
+    compared: set[str] = set()
+    for token in ordered:
+        start, stop = places[token]
+        if slices and start >= slices[-1][1]:
+            between = [t for t, (a, _) in places.items() if slices[-1][1] <= a < start]
+            if set(between) <= compared:
+                slices[-1][1] = stop
+                compared.add(token)
+                continue
+        slices.append([start, stop])
+        compared.add(token)
+    return [slice(start, stop) for start, stop in slices]
+
+
+def row_pattern_for(
+    contract: Contract, header: Sequence[str], allowed: Mapping[str, frozenset[str]]
+) -> RowPattern | None:
+    """The fast lane of a CSV contract whose file has exactly the contract's columns, in order."""
+    if contract.file.format != "csv" or tuple(header) != contract.column_names:
+        return None
+    return RowPattern(contract, allowed)
