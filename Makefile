@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SYNCED := $(VENV)/.synced
 
-.PHONY: help install demo test test-all ui lint format docs stop clean
+.PHONY: help install demo test ui lint format docs stop clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -24,10 +24,7 @@ install: $(SYNCED) ## Create .venv and install the locked dependencies (uv, seco
 demo: install ## Run the whole pipeline once on the embedded PostgreSQL with sample data
 	$(BIN)/pilotage demo
 
-test: install ## Unit + integration tests against a real embedded PostgreSQL (not e2e, not live)
-	$(BIN)/pytest -m "not e2e and not metabase_live"
-
-test-all: install ## Every test, including the Dagster webserver (e2e) and live Metabase ones
+test: install ## Every test: unit, integration (real PostgreSQL, dbt, Dagster), e2e (webserver); live Metabase ones run only when METABASE_URL and METABASE_API_KEY are set
 	$(BIN)/pytest
 
 ui: install ## Dagster UI (webserver + daemon) on http://127.0.0.1:3000

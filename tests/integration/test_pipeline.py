@@ -206,9 +206,12 @@ def test_working_day_calendar_matches_the_french_public_holidays(built, connect)
 
     expected = {day for day, _ in holidays.France(years=range(2015, 2036)).items()}
     with connect(Role.AUDITOR) as conn:
-        found = {row[0] for row in conn.execute(
-            "select calendar_day from intermediate.int_calendar_days where is_public_holiday"
-        )}
+        found = {
+            row[0]
+            for row in conn.execute(
+                "select calendar_day from intermediate.int_calendar_days where is_public_holiday"
+            )
+        }
         may_2026 = conn.execute(
             "select calendar_day, working_day_index from intermediate.int_calendar_days"
             " where calendar_day between '2026-05-07' and '2026-05-11' order by 1"
@@ -216,3 +219,91 @@ def test_working_day_calendar_matches_the_french_public_holidays(built, connect)
     assert found == expected
     # Thursday 7 May -> Monday 11 May 2026 is one working day: 8 May is Victoire 1945.
     assert may_2026[-1][1] - may_2026[0][1] == 1
+
+
+def _median(values: list[float]) -> float:
+    ordered, middle = sorted(values), len(values) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def test_an_indicator_added_to_a_copy_of_the_catalog_is_computed(built, tmp_path, connect):
+    """Adding an indicator is a catalog entry: no Python, no SQL."""
+    import yaml
+
+    from orchestration.catalog import CATALOG_DIR
+    from orchestration.settings import get_settings
+
+    catalog = tmp_path / "catalog"
+    shutil.copytree(CATALOG_DIR, catalog)
+    (catalog / "definitions" / "added.yml").write_text(
+        yaml.safe_dump(
+            {
+                "definitions": [
+                    {
+                        "code": "ACC-O9-I1",
+                        "label": "Attente médiane au guichet",
+                        "description": "Médiane des minutes entre l'arrivée et l'appel.",
+                        "kind": "median",
+                        "source_model": "stg_acc_queue__tickets",
+                        "date_basis": "arrival_ts",
+                        "scope_dimension": "site_id",
+                        "population": "source.called_ts is not null",
+                        "delay": {"start": "arrival_ts", "end": "called_ts", "unit": "minutes"},
+                        "unit": "min",
+                        "frequency": "month",
+                        "direction": "down",
+                        "target": 8,
+                        "alert_threshold": 12,
+                        "perspective": "P",
+                        "theme": "T1",
+                        "owner": "ACC",
+                        "reference": "Test",
+                        "version": 1,
+                    }
+                ]
+            },
+            allow_unicode=True,
+        )
+    )
+    (catalog / "services" / "ZZ_TEST.yml").write_text(
+        yaml.safe_dump(
+            {
+                "service": "ACC",
+                "objectives": [
+                    {
+                        "code": "ACC-O9",
+                        "label": "Objectif de test",
+                        "perspective": "P",
+                        "theme": "T1",
+                        "owner": "ACC",
+                        "instances": [{"definition": "ACC-O9-I1", "scope": "S01"}],
+                    }
+                ],
+            }
+        )
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PILOTAGE_CATALOG_DIR", str(catalog))
+        get_settings.cache_clear()
+        assert _run_build_all().success
+    get_settings.cache_clear()
+
+    waits: dict[date, list[float]] = defaultdict(list)
+    for path in sorted(built["inputs"].glob("acc_queue__tickets_*.csv")):
+        with path.open(encoding="cp1252", newline="") as handle:
+            for row in csv.DictReader(handle, delimiter=";"):
+                if row["site_id"] == "S01" and row["called_ts"]:
+                    arrival, called = _parse(row["arrival_ts"]), _parse(row["called_ts"])
+                    waits[arrival.date().replace(day=1)].append(
+                        (called - arrival).total_seconds() / 60
+                    )
+    with connect(Role.READER) as conn:
+        found = dict(
+            conn.execute(
+                "select period_start, value from marts.fct_indicator_values"
+                " where indicator_instance_id = 'ACC-O9-I1-S01'"
+            ).fetchall()
+        )
+    assert set(found) == set(waits)
+    for period, values in waits.items():
+        assert float(found[period]) == pytest.approx(_median(values), abs=1e-5), period

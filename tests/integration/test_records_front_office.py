@@ -4,7 +4,6 @@ and pass their tests, and no personal identifier nor free text reaches staging."
 
 from __future__ import annotations
 
-import os
 import subprocess
 import zlib
 from datetime import date
@@ -12,13 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.defs.ingest.catalog import reference_rows, replace_table
-from orchestration.defs.ingest.loader import ensure_load_tables, ensure_raw_table, load_file
-from orchestration.resources import dbt_environment
-from orchestration.settings import PROJECT_ROOT
 from orchestration.warehouse import Role
 from sources.contracts import load_contract
-from sources.generator import generate_landing
+from tests.integration.records_support import build_staging_models, load_generated_files
 
 pytestmark = pytest.mark.integration
 
@@ -33,64 +28,29 @@ FRONT_OFFICE_CONTRACTS = (
     "urb_dia__preemption_notices", "pm_logbook__interventions", "pm_fines__parking_charges",
     "pm_fines__parking_appeals",
 )  # fmt: skip
-MODELS = tuple(f"stg_{name}" for name in FRONT_OFFICE_CONTRACTS)
 
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory, settings, pg_server, pilotage_env) -> dict[str, int]:
     """Two months (October-November: the residents' barometer runs) at scale 0.2, loaded as the
     loader role; returns the rows quarantined per contract."""
-    import psycopg
-
-    from orchestration.warehouse import role_url
-
-    base = tmp_path_factory.mktemp("front_office")
-    seed = zlib.crc32(b"test_records_front_office")  # its own files: the session's raw is shared
-    report = generate_landing(base / "landing", seed=seed, start=date(2026, 10, 1), months=2,
-                              scale=0.2, only=set(FRONT_OFFICE_CONTRACTS))  # fmt: skip
-    quarantined: dict[str, int] = {}
-    with psycopg.connect(role_url(settings, pg_server, Role.LOADER), autocommit=True) as conn:
-        with conn.transaction():
-            ensure_load_tables(conn)
-            for name in FRONT_OFFICE_CONTRACTS:
-                ensure_raw_table(conn, load_contract(name))
-            for table, (columns, rows) in reference_rows().items():
-                replace_table(conn, table, columns, rows)
-        for file in report.files:
-            result = load_file(conn, load_contract(file.contract), file.path, base / "archive")
-            assert result.refused is None, (file.path.name, result.refused)
-            assert result.rows_in == file.rows
-            quarantined[file.contract] = quarantined.get(file.contract, 0) + (
-                result.rows_quarantined
-            )
-    return quarantined
+    return load_generated_files(
+        settings,
+        pg_server,
+        FRONT_OFFICE_CONTRACTS,
+        tmp_path_factory.mktemp("front_office"),
+        # its own files: the session's raw is shared
+        seed=zlib.crc32(b"test_records_front_office"),
+        start=date(2026, 10, 1),
+        months=2,
+        scale=0.2,
+    )
 
 
 @pytest.fixture(scope="module")
 def built(loaded, settings, pg_server, tmp_path_factory) -> subprocess.CompletedProcess:
     target: Path = tmp_path_factory.mktemp("front-office-dbt-target")
-    return subprocess.run(
-        [
-            str(PROJECT_ROOT / ".venv/bin/dbt"),
-            "build",
-            "--select",
-            " ".join(("stg_catalog__sites", "stg_catalog__services", *MODELS)),
-            # Only tests whose every parent is selected: not other record types' relationships.
-            "--indirect-selection",
-            "cautious",
-            "--target-path",
-            str(target),
-            "--project-dir",
-            str(PROJECT_ROOT / "dbt_project"),
-            "--profiles-dir",
-            str(PROJECT_ROOT / "dbt_project"),
-        ],
-        env={**os.environ, **dbt_environment(settings, pg_server)},
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=PROJECT_ROOT,
-    )
+    return build_staging_models(settings, pg_server, FRONT_OFFICE_CONTRACTS, target)
 
 
 def test_clean_front_office_files_load_without_quarantine(loaded):

@@ -4,8 +4,6 @@ staging keeps no agent matricule."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import zlib
 from datetime import date
 from pathlib import Path
@@ -13,13 +11,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from orchestration.defs.ingest.catalog import reference_rows, replace_table
-from orchestration.defs.ingest.loader import ensure_load_tables, ensure_raw_table, load_file
-from orchestration.resources import dbt_environment
-from orchestration.settings import PROJECT_ROOT
 from orchestration.warehouse import Role, role_url
-from sources.contracts import load_contract
-from sources.generator import generate_landing
+from tests.integration.records_support import build_staging_models, load_generated_files
 
 pytestmark = pytest.mark.integration
 
@@ -37,26 +30,17 @@ RESOURCE_CONTRACTS = (
 def loaded(tmp_path_factory, settings, pg_server, pilotage_env) -> dict[str, int]:
     """January-February 2026 at scale 0.2 (the appraisal campaign runs, the loan statement is a
     quarter clipped to the window), loaded as the loader role; rows quarantined per contract."""
-    base = tmp_path_factory.mktemp("resources")
-    seed = zlib.crc32(b"test_records_resources")  # its own files: the session's raw is shared
-    report = generate_landing(base / "landing", seed=seed, start=date(2026, 1, 1), months=2,
-                              scale=0.2, only=set(RESOURCE_CONTRACTS))  # fmt: skip
-    quarantined: dict[str, int] = {}
-    with psycopg.connect(role_url(settings, pg_server, Role.LOADER), autocommit=True) as conn:
-        with conn.transaction():
-            ensure_load_tables(conn)
-            for name in RESOURCE_CONTRACTS:
-                ensure_raw_table(conn, load_contract(name))
-            for table, (columns, rows) in reference_rows().items():
-                replace_table(conn, table, columns, rows)
-        for file in report.files:
-            result = load_file(conn, load_contract(file.contract), file.path, base / "archive")
-            assert result.refused is None, (file.path.name, result.refused)
-            assert result.rows_in == file.rows
-            quarantined[file.contract] = quarantined.get(file.contract, 0) + (
-                result.rows_quarantined
-            )
-    return quarantined
+    return load_generated_files(
+        settings,
+        pg_server,
+        RESOURCE_CONTRACTS,
+        tmp_path_factory.mktemp("resources"),
+        # its own files: the session's raw is shared
+        seed=zlib.crc32(b"test_records_resources"),
+        start=date(2026, 1, 1),
+        months=2,
+        scale=0.2,
+    )
 
 
 def test_clean_resource_files_load_without_quarantine(loaded):
@@ -65,30 +49,8 @@ def test_clean_resource_files_load_without_quarantine(loaded):
 
 
 def test_resource_staging_models_build_and_pass_their_tests(loaded, settings, pg_server, tmp_path):
-    models = " ".join(f"stg_{name}" for name in RESOURCE_CONTRACTS)
     target: Path = tmp_path / "dbt-target"
-    completed = subprocess.run(
-        [
-            str(PROJECT_ROOT / ".venv/bin/dbt"),
-            "build",
-            "--select",
-            f"stg_catalog__sites stg_catalog__services {models}",
-            # Only tests whose every parent is selected: not other record types' relationships.
-            "--indirect-selection",
-            "cautious",
-            "--target-path",
-            str(target),
-            "--project-dir",
-            str(PROJECT_ROOT / "dbt_project"),
-            "--profiles-dir",
-            str(PROJECT_ROOT / "dbt_project"),
-        ],
-        env={**os.environ, **dbt_environment(settings, pg_server)},
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=PROJECT_ROOT,
-    )
+    completed = build_staging_models(settings, pg_server, RESOURCE_CONTRACTS, target)
     assert completed.returncode == 0, completed.stdout[-4000:]
     assert "ERROR=0" in completed.stdout.replace(" ", "")
     for name in RESOURCE_CONTRACTS:

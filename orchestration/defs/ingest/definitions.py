@@ -108,4 +108,15 @@ def _metadata(period: str | None, reports: list[LoadReport]) -> dict:
 
 ingest_assets = [build_ingest_asset(contract) for contract in all_contracts()]
 
-defs = dg.Definitions(assets=[indicator_catalog, *ingest_assets])
+# The loader's ledger: written by every ingest asset as it loads a file, read by dbt for the
+# reporting window. Declared so that lineage shows it, not materialized on its own.
+load_ledger = dg.AssetSpec(
+    ["raw", "_batches"],
+    group_name="ingest_ledger",
+    deps=[raw_asset_key(contract) for contract in all_contracts()],
+    description="raw._batches: one row per loaded file (table, delivery period, rows in / loaded / "
+    "quarantined, late flag, superseding batch), written by the ingest assets.",
+    kinds={"postgres"},
+)
+
+defs = dg.Definitions(assets=[indicator_catalog, *ingest_assets, load_ledger])

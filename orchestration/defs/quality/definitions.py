@@ -1,13 +1,13 @@
-"""Quality: every raw asset gets its GX suite and a reconciliation check; dbt tests come with the
-dbt assets (dagster-dbt). Checks are blocking: an ERROR stops everything downstream, publishing
-included."""
-
+"""Quality: every raw asset gets its GX suite, a reconciliation check and a quarantine check; dbt
+tests come with the dbt assets (dagster-dbt). Checks are blocking: an ERROR stops everything
+downstream, publishing included."""
 
 import dagster as dg
 from psycopg import sql
 
 from orchestration.defs.ingest.definitions import raw_asset_key
 from orchestration.defs.quality.gx_checks import SUITES_DIR, build_gx_asset_check
+from orchestration.defs.quality.quarantine import build_quarantine_check
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse import Role
 from sources.contracts import Contract, all_contracts
@@ -65,7 +65,11 @@ def _gx_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
 checks = [
     check
     for contract in all_contracts()
-    for check in (build_reconciliation_check(contract), *_gx_checks(contract))
+    for check in (
+        build_reconciliation_check(contract),
+        build_quarantine_check(contract),
+        *_gx_checks(contract),
+    )
 ]
 
 defs = dg.Definitions(asset_checks=checks)
