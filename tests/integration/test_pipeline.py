@@ -20,8 +20,8 @@ pytestmark = pytest.mark.integration
 
 SEED = 7
 START = date(2026, 1, 1)
-MONTHS = 3
-SCALE = 0.3
+MONTHS = 2
+SCALE = 0.1
 LAYERS = ("raw", "staging", "intermediate", "marts", "audit")
 
 
@@ -78,20 +78,26 @@ def built(pilotage_env, emulator, tmp_path_factory):
         get_settings.cache_clear()
 
 
-def test_build_all_job_succeeds_with_every_check_passing(built):
+def test_build_all_job_succeeds_with_every_error_check_passing(built):
     result = built["result"]
     assert result.success
     checks = result.get_asset_check_evaluations()
-    assert checks, "no asset check ran"
-    failed = [(c.asset_key.to_user_string(), c.check_name) for c in checks if not c.passed]
-    assert failed == []
+    assert len(checks) > 100, "the raw, GX, quarantine and dbt checks did not all run"
+    failed_errors = [
+        (c.asset_key.to_user_string(), c.check_name)
+        for c in checks
+        if not c.passed and c.severity.value == "ERROR"
+    ]
+    assert failed_errors == []
+    # WARN failures are allowed on clean data only where the data is legitimately sparse: a
+    # seasonal source (music-school enrolments, in June and September) delivering nothing yet.
+    warnings = {
+        (c.asset_key.to_user_string(), c.check_name) for c in checks if not c.passed
+    }
+    assert warnings <= {("raw/cul_music__enrolments", "gx_raw_cul_music__enrolments")}
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert {
-        "raw/acc_queue__tickets",
-        "marts/fct_indicator_values",
-        "metabase/acc",
-        "audit/indicator_value_history",
-    } <= materialized
+    assert {"raw/acc_queue__tickets", "marts/fct_indicator_values", "metabase/acc",
+            "audit/indicator_value_history"} <= materialized  # fmt: skip
 
 
 def _parse(text: str) -> datetime | None:
@@ -109,6 +115,8 @@ def expected_a1(inputs: Path) -> dict[tuple[str, date], tuple[int, int]]:
     counts: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
     limit = timedelta(minutes=15)
     for row in latest.values():
+        if row["service_id"] != "ACC":  # a reception point is a service at a site
+            continue
         arrival, called, end = (_parse(row[c]) for c in ("arrival_ts", "called_ts", "end_ts"))
         abandoned = row["abandoned"] == "O"
         in_population = called is not None or (abandoned and end - arrival > limit)
@@ -126,7 +134,7 @@ def test_demo_indicator_matches_an_independent_computation_from_the_files(built,
     with connect(Role.READER) as conn:
         rows = conn.execute(
             "select scope_id, period_start, numerator, denominator, value"
-            " from marts.fct_indicator_values where indicator_id = 'A1'"
+            " from marts.fct_indicator_values where indicator_id = 'A1' and service_id = 'ACC'"
         ).fetchall()
     found = {(site, period): (num, den) for site, period, num, den, _ in rows}
     assert found == expected
@@ -185,13 +193,18 @@ def test_no_agent_identifier_reaches_staging_or_marts_in_clear(built, connect):
     assert leaks == []
 
 
-def test_publish_creates_the_service_dashboard_with_its_questions(built):
+def test_publish_creates_one_dashboard_per_service_with_its_questions(built):
+    from orchestration.catalog import load_catalog
+
     state = built["emulator"].state
-    dashboards = [d for d in state.dashboards.values() if d["name"] == "Tableau de bord ACC"]
-    assert len(dashboards) == 1
-    assert len(dashboards[0]["dashcards"]) == 2
-    sql = [card["dataset_query"] for card in state.cards.values()]
-    assert all("marts.fct_indicator_values" in str(query) for query in sql)
+    names = sorted(d["name"] for d in state.dashboards.values())
+    assert names == sorted(f"Tableau de bord {s}" for s in
+                           {i.service for i in load_catalog().instances})  # fmt: skip
+    acc = next(d for d in state.dashboards.values() if d["name"] == "Tableau de bord ACC")
+    acc_definitions = {i.definition for i in load_catalog().instances if i.service == "ACC"}
+    assert len(acc["dashcards"]) == 2 * len(acc_definitions)  # evolution + values per indicator
+    assert all("marts.fct_indicator_values" in str(c["dataset_query"])
+               for c in state.cards.values())  # fmt: skip
 
 
 def test_audit_history_keeps_one_row_per_unchanged_value(built, connect):
