@@ -4,15 +4,17 @@ through real Dagster, real dbt and a real PostgreSQL."""
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from dagster import DagsterInstance
 
-from orchestration.warehouse import Role
+from orchestration.warehouse import Role, role_url
 from sources.generator import generate_landing
 from tests.metabase_emulator.server import running_emulator
 
@@ -56,13 +58,45 @@ def _row_counts(conn) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
+def pipeline_settings(pilotage_env):
+    """This module's own warehouse database: the other integration tests load the same tables."""
+    from orchestration.runtime import prepare
+    from orchestration.settings import get_settings
+
+    saved = dict(os.environ)
+    os.environ["PILOTAGE_WAREHOUSE_DB"] = "pilotage_pipeline"
+    get_settings.cache_clear()
+    settings = get_settings()
+    prepare(settings)
+    yield settings
+    os.environ.clear()
+    os.environ.update(saved)
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def connect(pipeline_settings, pg_server):
+    """Connections to this module's warehouse (overrides the session-wide fixture)."""
+    opened = []
+
+    def _connect(role: Role = Role.AUDITOR, **kwargs):
+        conn = psycopg.connect(role_url(pipeline_settings, pg_server, role), **kwargs)
+        opened.append(conn)
+        return conn
+
+    yield _connect
+    for conn in opened:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
 def emulator():
     with running_emulator() as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def built(pilotage_env, emulator, tmp_path_factory):
+def built(pipeline_settings, emulator, tmp_path_factory):
     """One build of the whole graph on a generated sample, publishing to the Metabase emulator."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("METABASE_URL", emulator.url)
@@ -71,7 +105,7 @@ def built(pilotage_env, emulator, tmp_path_factory):
 
         get_settings.cache_clear()
         inputs = tmp_path_factory.mktemp("delivered")
-        for path in _generate(pilotage_env):
+        for path in _generate(pipeline_settings):
             shutil.copy(path, inputs / path.name)
         result = _run_build_all()
         yield {"result": result, "inputs": inputs, "emulator": emulator}
@@ -141,10 +175,10 @@ def test_demo_indicator_matches_an_independent_computation_from_the_files(built,
         assert float(value) == pytest.approx(float(num) / float(den)), (site, period)
 
 
-def test_second_build_creates_no_duplicate_row_anywhere(built, pilotage_env, connect):
+def test_second_build_creates_no_duplicate_row_anywhere(built, pipeline_settings, connect):
     with connect(Role.AUDITOR) as conn:
         before = _row_counts(conn)
-    _generate(pilotage_env)  # the applications deliver the very same files again
+    _generate(pipeline_settings)  # the applications deliver the very same files again
     assert _run_build_all().success
     with connect(Role.AUDITOR) as conn:
         after = _row_counts(conn)
@@ -153,11 +187,11 @@ def test_second_build_creates_no_duplicate_row_anywhere(built, pilotage_env, con
 
 
 def test_trace_lists_as_many_source_rows_as_the_stored_numerator_and_denominator(
-    built, pilotage_env
+    built, pipeline_settings
 ):
     from orchestration.trace import trace_value
 
-    found = trace_value(pilotage_env, "ACC-O2-S00-A1", "2026-02", sample_rows=3)
+    found = trace_value(pipeline_settings, "ACC-O2-S00-A1", "2026-02", sample_rows=3)
     assert found.numerator_rows == found.value["numerator"]
     assert found.denominator_rows == found.value["denominator"]
     assert sum(f["rows"] for f in found.files) == found.denominator_rows
