@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
+from sources.generator import calendar
 from sources.generator.calendar import add_working_days, working_days_between
 from sources.generator.context import Formats, GenerationContext
 from sources.generator.defects import DefectPlan
@@ -55,7 +56,7 @@ def mail_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, 
 
 def _mails(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    next_month = calendar.add_months(month, 1)
     days = working_days_between(month, next_month)
     records: list[Record] = []
     for day, count in daily_counts(rng, days, MAILS_PER_YEAR * ctx.scale, office_weight):

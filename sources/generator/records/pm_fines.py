@@ -13,6 +13,7 @@ import random
 import string
 from datetime import date, datetime, time, timedelta
 
+from sources.generator import calendar
 from sources.generator.calendar import days_between, is_public_holiday
 from sources.generator.context import GenerationContext
 from sources.generator.records._front_office_helpers import (
@@ -45,7 +46,7 @@ def _weight(day: date) -> float:
 
 def _charges(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    next_month = calendar.add_months(month, 1)
     records: list[Record] = []
     counts = daily_counts(rng, days_between(month, next_month), CHARGES_PER_YEAR * ctx.scale,
                           _weight)  # fmt: skip

@@ -13,6 +13,7 @@ import math
 import random
 from datetime import date, datetime, time, timedelta
 
+from sources.generator import calendar
 from sources.generator.calendar import days_between, is_public_holiday
 from sources.generator.context import Formats, GenerationContext
 from sources.generator.defects import DefectPlan
@@ -58,7 +59,7 @@ def _weight(day: date) -> float:
 
 def _interventions(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    next_month = calendar.add_months(month, 1)
     records: list[Record] = []
     counts = daily_counts(rng, days_between(month, next_month),
                           INTERVENTIONS_PER_YEAR * ctx.scale, _weight)  # fmt: skip

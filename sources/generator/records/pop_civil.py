@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from sources.generator import calendar
 from sources.generator.calendar import days_between, working_days_between
 from sources.generator.context import GenerationContext
 from sources.generator.records._front_office_helpers import (
@@ -49,7 +50,7 @@ def act_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, s
 
 def _acts(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    next_month = calendar.add_months(month, 1)
     records: list[Record] = []
     for act_type, yearly in ACTS_PER_YEAR.items():
 
@@ -101,7 +102,7 @@ def copy_request_rows(ctx: GenerationContext, start: date, end: date) -> list[di
 
 def _copy_requests(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    next_month = calendar.add_months(month, 1)
     days = working_days_between(month, next_month)
     records: list[Record] = []
     for day, count in daily_counts(rng, days, COPIES_PER_YEAR * ctx.scale, office_weight):

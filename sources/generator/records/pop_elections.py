@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sources.generator import calendar
 from sources.generator.calendar import days_between
 from sources.generator.context import GenerationContext
 from sources.generator.records._front_office_helpers import (
@@ -50,7 +51,7 @@ def _weight(day: date) -> float:
 
 def _requests(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    next_month = calendar.add_months(month, 1)
     rush = ELECTION_RUSH.get((month.year, month.month), 1.0)
     records: list[Record] = []
     counts = daily_counts(

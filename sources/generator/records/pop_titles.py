@@ -13,6 +13,7 @@ import math
 import random
 from datetime import date
 
+from sources.generator import calendar
 from sources.generator.calendar import add_working_days, working_days_between
 from sources.generator.context import GenerationContext
 from sources.generator.records._front_office_helpers import (
@@ -66,7 +67,7 @@ def _status(record: Record) -> str:
 def _applications(ctx: GenerationContext, month: date) -> list[Record]:
     """Applications booked in `month`, at each station."""
     rng = cohort_rng(ctx, month)
-    next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    next_month = calendar.add_months(month, 1)
     days = working_days_between(month, next_month)
     records: list[Record] = []
     for station in ("S00", "S01"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from sources.generator import calendar
 from sources.generator.calendar import add_working_days, working_days_between
 from sources.generator.context import GenerationContext
 from sources.generator.records._front_office_helpers import (
@@ -62,7 +63,7 @@ def application_rows(ctx: GenerationContext, start: date, end: date) -> list[dic
 
 def _applications(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    next_month = calendar.add_months(month, 1)
     days = working_days_between(month, next_month)
     records: list[Record] = []
     for kind, (yearly, base, extension_share) in TYPES.items():
@@ -135,7 +136,7 @@ def completion_rows(ctx: GenerationContext, start: date, end: date) -> list[dict
 
 def _declarations(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    next_month = calendar.add_months(month, 1)
     days = working_days_between(month, next_month)
     records: list[Record] = []
     for day, count in daily_counts(rng, days, DAACT_PER_YEAR * ctx.scale, office_weight):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sources.generator import calendar
 from sources.generator.calendar import working_days_between
 from sources.generator.context import GenerationContext
 from sources.generator.records._front_office_helpers import (
@@ -58,7 +59,7 @@ def notice_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str
 
 def _notices(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    next_month = calendar.add_months(month, 1)
     days = working_days_between(month, next_month)
     records: list[Record] = []
     for day, count in daily_counts(rng, days, NOTICES_PER_YEAR * ctx.scale, office_weight):
