@@ -47,7 +47,11 @@ class ColumnType(StrEnum):
 
 
 class Column(Strict):
+    """One column: `name` is the raw column's identifier; `heading`, when the delivered file
+    names it otherwise (LimeSurvey's `SAT[SQ001]`), is the name the file's header carries."""
+
     name: str = Field(pattern=IDENTIFIER)
+    heading: str | None = Field(default=None, min_length=1)
     type: ColumnType
     description: str = Field(min_length=1)
     required: bool = False
@@ -70,6 +74,19 @@ class Column(Strict):
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             raise ValueError("`minimum` is above `maximum`")
         return self
+
+    @field_validator("heading")
+    @classmethod
+    def _matchable_heading(cls, heading: str | None) -> str | None:
+        # Readers strip the cells of a header and compare them with their case, as for names.
+        if heading is not None and heading != heading.strip():
+            raise ValueError("a heading cannot start or end with spaces (header cells are trimmed)")
+        return heading
+
+    @property
+    def delivered_as(self) -> str:
+        """The column's name in the delivered file's header."""
+        return self.heading or self.name
 
     def out_of_range(self, value: int | Decimal) -> str | None:
         """Why a parsed number breaks the column's bounds, if it does."""
@@ -145,6 +162,16 @@ class Contract(Strict):
     def column_names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns)
 
+    @property
+    def headings(self) -> tuple[str, ...]:
+        """The header the delivered file carries: each column's heading, or its name."""
+        return tuple(column.delivered_as for column in self.columns)
+
+    @property
+    def renamed_headings(self) -> dict[str, str]:
+        """`{heading: column name}` for the columns the file names otherwise than raw does."""
+        return {column.heading: column.name for column in self.columns if column.heading}
+
     def column(self, name: str) -> Column:
         return next(column for column in self.columns if column.name == name)
 
@@ -153,6 +180,13 @@ class Contract(Strict):
         names = self.column_names
         if len(set(names)) != len(names):
             raise ValueError("column names must be unique")
+        headings = self.headings
+        twice = sorted({heading for heading in headings if headings.count(heading) > 1})
+        if twice:
+            raise ValueError(f"headings must be unique: {twice} name several columns")
+        needless = [c.name for c in self.columns if c.heading == c.name]
+        if needless:
+            raise ValueError(f"columns {needless} have a heading equal to their name: drop it")
         for name in self.natural_key:
             if name not in names or not self.column(name).required:
                 raise ValueError(f"natural key column {name!r} must be a required column")
@@ -192,13 +226,18 @@ def contract_for_file(file_name: str, contracts: list[Contract]) -> Contract | N
 
 
 def open_delivery(contract: Contract, path: Path) -> Table:
-    """Open a delivered file with the reader of the contract's format (header checked here)."""
-    spec, columns = contract.file, contract.column_names
+    """Open a delivered file with the reader of the contract's format (header checked here).
+
+    The reader checks the header against the contract's headings and hands back a `Table` whose
+    header holds the columns' names, so raw, validation and quarantine never see the headings.
+    """
+    spec, columns, renamed = contract.file, contract.headings, contract.renamed_headings
     timestamps = frozenset(c.name for c in contract.columns if c.type is ColumnType.TIMESTAMP)
     if spec.format == "xlsx":
         return open_xlsx(
             path,
             required_columns=columns,
+            headings=renamed,
             formats=spec.text_formats(timestamps),
             header_row=spec.header_row,
             sheet=spec.sheet,
@@ -207,6 +246,7 @@ def open_delivery(contract: Contract, path: Path) -> Table:
         return open_json(
             path,
             required_columns=columns,
+            headings=renamed,
             formats=spec.text_formats(timestamps),
             records_path=spec.records_path,
             encoding=spec.encoding or "utf-8",
@@ -219,6 +259,7 @@ def open_delivery(contract: Contract, path: Path) -> Table:
         delimiter=spec.delimiter,
         encoding=spec.encoding,
         required_columns=columns,
+        headings=renamed,
         header_row=spec.header_row,
     )
 

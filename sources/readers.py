@@ -1,8 +1,11 @@
 """Streaming readers of the files the applications deliver (CSV here; XLSX and JSON alongside).
 
 A reader either refuses the whole file (`FileRefusedError`, its message tells the sender what to
-fix) or opens it as a `Table`: the header as delivered, then the data rows one at a time as lists
-of text cells, so a file is never held in memory and no per-row dict is built on the hot path.
+fix) or opens it as a `Table`: the header, then the data rows one at a time as lists of text
+cells, so a file is never held in memory and no per-row dict is built on the hot path. The header
+is checked as delivered (a contract column may be delivered under a heading of its own, like
+LimeSurvey's `SAT[SQ001]`); the `Table` then names each such column by its raw name.
+Header cells are trimmed of surrounding spaces and compared with their case.
 A row whose number of cells differs from the header's is yielded as is: the loader quarantines it.
 The French cell parsers live in `sources.cells` and are re-exported here.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -42,7 +45,10 @@ class FileRefusedError(ValueError):
 
 @dataclass
 class Table:
-    """A delivered file, open: its header as delivered, then `(row_number, cells)` lazily.
+    """A delivered file, open: its header, then `(row_number, cells)` lazily.
+
+    `header` holds the columns in the file's order, a contract column under its raw name even
+    when the file carries it under a heading (see `named_header`); other columns as delivered.
 
     `row_number` is where the sender finds the row: the line of a text file (the header being
     line 1 unless a title block precedes it), the row of a sheet, the position of a JSON record.
@@ -88,10 +94,32 @@ def check_header(header: Sequence[str], required: Sequence[str], *, what: str = 
         if unknown
         else "; export the file with all the contract's columns"
     )
+    other_case = [name for name in missing if name.casefold() in map(str.casefold, unknown)]
+    if other_case:
+        renamed += f" (names are compared with their case: write {', '.join(other_case)} as is)"
     raise FileRefusedError(
         f"{what} is missing required columns: {', '.join(missing)} "
         f"(found: {', '.join(header)}){renamed}"
     )
+
+
+def named_header(
+    header: Sequence[str], headings: Mapping[str, str], *, what: str = "header"
+) -> tuple[str, ...]:
+    """The checked header with each contract heading replaced by its column's raw name.
+
+    `headings` maps a heading as delivered to its column (`{"SAT[SQ001]": "sat_sq001"}`). A file
+    that also carries a column under the raw name of a renamed one would give two columns one
+    name: it is refused rather than one of them being dropped.
+    """
+    named = tuple(headings.get(cell, cell) for cell in header)
+    for heading, name in headings.items():
+        if heading in header and name in header and name not in headings:
+            raise FileRefusedError(
+                f"{what} holds column {name} twice: as {heading} (the contract's heading) and "
+                f"as {name}; deliver it once, under {heading}"
+            )
+    return named
 
 
 def open_csv(
@@ -100,9 +128,13 @@ def open_csv(
     delimiter: str,
     encoding: str,
     required_columns: Sequence[str],
+    headings: Mapping[str, str] | None = None,
     header_row: int = 1,
 ) -> Table:
     """Open a delimited text file; header problems are refused here, before any row is read.
+
+    `required_columns` are the names the header must hold, as delivered; `headings` maps those
+    that differ from their column's raw name to it (see `named_header`).
 
     A UTF-8 byte-order mark overrides the declared encoding: it is an unambiguous statement of how
     the file was written. Lines above `header_row` are a title block and are skipped. Raises
@@ -114,19 +146,30 @@ def open_csv(
     unquoted = None
     if not _holds_a_quote(path, offset):
         unquoted = UnquotedLines(path, offset, first_line, effective, encoding, delimiter)
-    return Table(tuple(header), stream, surplus_separator=delimiter, unquoted=unquoted)
+    named = named_header(header, headings or {})
+    return Table(named, stream, surplus_separator=delimiter, unquoted=unquoted)
 
 
 def read_csv_rows(
-    path: Path, *, delimiter: str, encoding: str, required_columns: Sequence[str]
+    path: Path,
+    *,
+    delimiter: str,
+    encoding: str,
+    required_columns: Sequence[str],
+    headings: Mapping[str, str] | None = None,
 ) -> Iterator[tuple[int, Record]]:
     """Yield `(row_number, record)` for each data row of a delimited text file, lazily.
 
-    Records map header names to the cells as written. A record with too few or too many fields
-    carries `ROW_ERROR_KEY` (and the surplus in `EXTRA_FIELDS_KEY`).
+    Records map column names (headings mapped, see `open_csv`) to the cells as written. A record
+    with too few or too many fields carries `ROW_ERROR_KEY` (and the surplus in
+    `EXTRA_FIELDS_KEY`).
     """
     table = open_csv(
-        path, delimiter=delimiter, encoding=encoding, required_columns=required_columns
+        path,
+        delimiter=delimiter,
+        encoding=encoding,
+        required_columns=required_columns,
+        headings=headings,
     )
     with table:
         for row_number, cells in table.rows:
@@ -348,6 +391,7 @@ __all__ = [
     "Table",
     "UnquotedLines",
     "check_header",
+    "named_header",
     "open_csv",
     "parse_boolean",
     "parse_date",

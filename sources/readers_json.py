@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import codecs
 import json
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
 
 from sources.cells import JsonNumber, TextFormats
-from sources.readers import FileRefusedError, Table, check_header
+from sources.readers import FileRefusedError, Table, check_header, named_header
 
 DEFAULT_MAX_BYTES = 32 << 20
 
@@ -24,6 +24,7 @@ def open_json(
     *,
     required_columns: Sequence[str],
     formats: TextFormats,
+    headings: Mapping[str, str] | None = None,
     records_path: str | None = None,
     encoding: str = "utf-8",
     max_bytes: int = DEFAULT_MAX_BYTES,
@@ -32,7 +33,8 @@ def open_json(
 
     The header is every member name met in the records, in order of first appearance, so a
     member an API omits when null is a blank cell, and a contract column that no record holds is a
-    missing column. Row numbers are the records' positions in the list, from 1.
+    missing column. Row numbers are the records' positions in the list, from 1. `headings` maps
+    member names that differ from their column's raw name to it (`sources.readers.named_header`).
     """
     size = path.stat().st_size
     if size == 0:
@@ -49,7 +51,9 @@ def open_json(
         check_header(header, required_columns, what="records")
     else:
         header = list(required_columns)
-    return Table(tuple(header), _rows(records, header, formats), surplus_separator=" | ")
+    named = named_header(header, headings or {}, what="records")
+    rows = _rows(records, list(zip(header, named, strict=True)), formats)
+    return Table(named, rows, surplus_separator=" | ")
 
 
 def _document(path: Path, encoding: str) -> object:
@@ -114,11 +118,13 @@ def _member_names(records: list[dict]) -> list[str]:
 
 
 def _rows(
-    records: list[dict], header: list[str], formats: TextFormats
+    records: list[dict], members: list[tuple[str, str]], formats: TextFormats
 ) -> Generator[tuple[int, list[str]], None, None]:
+    """Cells of each record; `members` pairs each member name with its column's raw name, the one
+    the formats know (which columns are timestamps)."""
     render = formats.render
     for position, record in enumerate(records, start=1):
-        cells = [_cell(record.get(name), name, render) for name in header]
+        cells = [_cell(record.get(member), name, render) for member, name in members]
         yield position, cells
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import zipfile
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from sources.cells import TextFormats
-from sources.readers import FileRefusedError, Table, check_header
+from sources.readers import FileRefusedError, Table, check_header, named_header
 
 HEADER_SEARCH_ROWS = 30  # how far down a misplaced header is looked for, to say where it is
 
@@ -29,10 +29,14 @@ def open_xlsx(
     *,
     required_columns: Sequence[str],
     formats: TextFormats,
+    headings: Mapping[str, str] | None = None,
     header_row: int = 1,
     sheet: str | None = None,
 ) -> Table:
     """Open one sheet (the first when `sheet` is None) whose header is on row `header_row`.
+
+    `required_columns` are the header's names as delivered, `headings` maps those that differ
+    from their column's raw name to it (see `sources.readers.named_header`).
 
     Rows above the header are a title block and are skipped; row numbers are the sheet's, as
     Excel shows them. Blank rows are skipped; a short row is padded with empty cells (a sheet
@@ -40,7 +44,7 @@ def open_xlsx(
     """
     if path.stat().st_size == 0:
         raise FileRefusedError("empty file: it has no sheet and no rows; export it again")
-    stream = _xlsx_stream(path, required_columns, formats, header_row, sheet)
+    stream = _xlsx_stream(path, required_columns, headings or {}, formats, header_row, sheet)
     header: tuple[str, ...] = next(stream)
     return Table(header, stream, surplus_separator=" | ")
 
@@ -48,6 +52,7 @@ def open_xlsx(
 def _xlsx_stream(
     path: Path,
     required: Sequence[str],
+    headings: Mapping[str, str],
     formats: TextFormats,
     header_row: int,
     sheet: str | None,
@@ -67,8 +72,9 @@ def _xlsx_stream(
             raise FileRefusedError(f"empty sheet: no row {header_row} to hold the header")
         header = _header(above[-1])
         _check_header_row(header, required, header_row, above, rows)
-        yield tuple(header)
-        yield from _data_rows(rows, header, formats)
+        named = named_header(header, headings, what=f"header row {header_row}")
+        yield named
+        yield from _data_rows(rows, named, formats)  # formats know columns by their raw name
     finally:
         workbook.close()  # read-only workbooks keep the file open until closed
 
@@ -120,7 +126,7 @@ def _check_header_row(
 
 
 def _data_rows(
-    rows: Any, header: list[str], formats: TextFormats
+    rows: Any, header: Sequence[str], formats: TextFormats
 ) -> Generator[tuple[int, list[str]], None, None]:
     width, render = len(header), formats.render
     for row_number, values in rows:

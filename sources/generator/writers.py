@@ -23,20 +23,25 @@ Row = Mapping[str, str]
 def write_delivery(
     path: Path, contract: Any, rows: Sequence[Row], *, title: Sequence[str] = ()
 ) -> None:
-    """Write `rows` as the contract's file spec says; `title` fills an XLSX title block."""
+    """Write `rows` as the contract's file spec says; `title` fills an XLSX title block.
+
+    Rows are keyed by the columns' raw names; the header carries the contract's headings (the
+    names the application writes, e.g. LimeSurvey's `SAT[SQ001]`) where they differ."""
     spec = contract.file
     columns = contract.column_names
+    headings = getattr(contract, "headings", columns)
     file_format = getattr(spec, "format", "csv")
     if file_format == "csv":
         header_row = getattr(spec, "header_row", 1)
         write_csv(path, columns, rows, delimiter=spec.delimiter, encoding=spec.encoding,
-                  header_row=header_row, title=title)  # fmt: skip
+                  header_row=header_row, title=title, headings=headings)  # fmt: skip
     elif file_format == "xlsx":
         header_row = getattr(spec, "header_row", 1)
         write_xlsx(path, columns, rows, header_row=header_row, sheet=getattr(spec, "sheet", None),
-                   title=title)  # fmt: skip
+                   title=title, headings=headings)  # fmt: skip
     elif file_format == "json":
-        write_json(path, columns, rows, records_path=getattr(spec, "records_path", None))
+        write_json(path, columns, rows, records_path=getattr(spec, "records_path", None),
+                   headings=headings)  # fmt: skip
     else:
         raise ValueError(f"{contract.table}: no writer for format {file_format!r}")
 
@@ -58,14 +63,16 @@ def write_csv(
     encoding: str,
     header_row: int = 1,
     title: Sequence[str] = (),
+    headings: Sequence[str] | None = None,
 ) -> None:
     """Header line then one line per row, CRLF; `utf-8-sig` writes the BOM. When `header_row`
-    > 1, the title lines (then blank lines) come first, as some report exports write them."""
+    > 1, the title lines (then blank lines) come first, as some report exports write them.
+    `headings` (default: the column names) is what the header line says for each column."""
     lines_above = _title_block(title, header_row)
     with path.open("w", encoding=encoding, newline="") as out:
         writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
         writer.writerows([line] if line else [] for line in lines_above)
-        writer.writerow(columns)
+        writer.writerow(headings or columns)
         writer.writerows([row[name] for name in columns] for row in rows)
 
 
@@ -77,11 +84,13 @@ def write_xlsx(
     header_row: int = 1,
     sheet: str | None = None,
     title: Sequence[str] = (),
+    headings: Sequence[str] | None = None,
 ) -> None:
     """One sheet: the title lines in column A above the header (row `header_row`), then rows.
 
     Cells are text, as report exports of the finance and HR software write them; a blank cell is
-    left empty. Rows between the title and the header stay blank.
+    left empty. Rows between the title and the header stay blank. The header holds `headings`
+    (default: the column names).
     """
     from openpyxl import Workbook  # only XLSX deliveries need it
 
@@ -91,7 +100,7 @@ def write_xlsx(
     for line, text in enumerate(_title_block(title, header_row), start=1):
         if text:
             worksheet.cell(row=line, column=1, value=text)
-    for column, name in enumerate(columns, start=1):
+    for column, name in enumerate(headings or columns, start=1):
         worksheet.cell(row=header_row, column=column, value=name)
     for line, row in enumerate(rows, start=header_row + 1):
         for column, name in enumerate(columns, start=1):
@@ -105,13 +114,19 @@ def write_xlsx(
 
 
 def write_json(
-    path: Path, columns: Sequence[str], rows: Iterable[Row], *, records_path: str | None
+    path: Path,
+    columns: Sequence[str],
+    rows: Iterable[Row],
+    *,
+    records_path: str | None,
+    headings: Sequence[str] | None = None,
 ) -> None:
     """`{records_path: [{...}, ...]}` in UTF-8; a dotted path nests (`data.items`), no path
     writes the bare list. A blank cell is `null`, as web APIs write a missing value. Keys follow
-    the contract's column order."""
+    the contract's column order and are its `headings` (default: the column names)."""
+    keys = list(zip(headings or columns, columns, strict=True))
     records: list[dict[str, str | None]] = [
-        {name: row[name] or None for name in columns} for row in rows
+        {key: row[name] or None for key, name in keys} for row in rows
     ]
     document: Any = records
     for key in reversed(records_path.split(".") if records_path else []):

@@ -141,12 +141,32 @@ def test_contract_error_names_the_file_and_the_column(tmp_path):
         (lambda d: d["file"].update(date_format="jj/mm/aaaa"), "unknown token"),
         (lambda d: d.update(surprise=True), "surprise: Extra inputs are not permitted"),
         (lambda d: d["columns"].append(dict(d["columns"][0])), "column names must be unique"),
+        (lambda d: d["columns"][1].update(heading="ticket_id"), "headings must be unique"),
+        (lambda d: d["columns"][1].update(heading="site_id"), "heading equal to their name"),
+        (lambda d: d["columns"][1].update(heading=""), "at least 1 character"),
     ],
 )
 def test_contract_error_explains_what_is_wrong(tmp_path, change, message):
     write_contract(tmp_path, change)
     with pytest.raises(ContractError, match=message.replace("[", r"\[").replace("]", r"\]")):
         load_contract(TICKETS, tmp_path)
+
+
+def test_contract_error_names_the_column_of_an_unmatchable_heading(tmp_path):
+    path = write_contract(tmp_path, lambda d: d["columns"][1].update(heading=" SITE"))
+    with pytest.raises(ContractError) as error:
+        load_contract(TICKETS, tmp_path)
+    assert str(path) in str(error.value)
+    assert "columns[1:site_id].heading" in str(error.value)
+    assert "cannot start or end with spaces" in str(error.value)
+
+
+def test_headings_are_the_delivered_names_and_columns_keep_their_raw_names(tmp_path):
+    write_contract(tmp_path, lambda d: d["columns"][1].update(heading="Site[S]"))
+    contract = load_contract(TICKETS, tmp_path)
+    assert contract.column_names[1] == "site_id"
+    assert contract.headings[:3] == ("ticket_id", "Site[S]", "counter_id")
+    assert contract.renamed_headings == {"Site[S]": "site_id"}
 
 
 def test_contract_file_name_must_match_application_and_entity(tmp_path):

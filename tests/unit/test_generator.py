@@ -475,6 +475,25 @@ def test_write_delivery_follows_the_contract_file_spec(tmp_path):
     assert lines[3].startswith(b"F-001;")
 
 
+def test_write_delivery_heads_columns_with_the_contracts_headings(tmp_path):
+    """Rows stay keyed by the raw names; the header (or the JSON keys) carry the headings."""
+    headings = ("invoice_id", "Fournisseur[NOM]", "amount_ttc", "paid_on")
+    spec = SimpleNamespace(format="csv", delimiter=",", encoding="utf-8")
+    contract = SimpleNamespace(file=spec, column_names=COLUMNS, headings=headings, table="t")
+    write_delivery(tmp_path / "f.csv", contract, ROWS)
+    lines = (tmp_path / "f.csv").read_bytes().decode("utf-8").split("\r\n")
+    assert lines[0] == "invoice_id,Fournisseur[NOM],amount_ttc,paid_on"
+    assert lines[1].startswith("F-001,Société Générale")
+    contract.file = SimpleNamespace(format="xlsx")
+    write_delivery(tmp_path / "f.xlsx", contract, ROWS)
+    sheet = openpyxl.load_workbook(tmp_path / "f.xlsx").active
+    assert next(sheet.iter_rows(values_only=True)) == headings
+    contract.file = SimpleNamespace(format="json")
+    write_delivery(tmp_path / "f.json", contract, ROWS)
+    records = json.loads((tmp_path / "f.json").read_text(encoding="utf-8"))
+    assert records[0] == dict(zip(headings, [ROWS[0][name] for name in COLUMNS], strict=True))
+
+
 # --- the commune model ---------------------------------------------------------------------------
 
 

@@ -187,6 +187,63 @@ def test_csv_title_block_above_the_header_is_skipped(tmp_path):
         assert list(table.rows) == [(5, ["T1", "S00", "G1"])]
 
 
+# --- headings: columns the file names otherwise than raw does ------------------------------------
+
+HEADINGS = {"SITE[S0]": "site_id"}  # a bracketed heading, as LimeSurvey writes an array's
+DELIVERED = ("ticket_id", "SITE[S0]", "counter_id")
+
+
+def headed_table(path: Path) -> readers.Table:
+    return open_csv(
+        path, delimiter=";", encoding="cp1252", required_columns=DELIVERED, headings=HEADINGS
+    )
+
+
+def test_a_heading_is_read_as_its_column_in_the_files_order(tmp_path):
+    path = write(tmp_path, b"counter_id;SITE[S0];ticket_id;note\r\nG1;S00;T1;x\r\n")
+    with headed_table(path) as table:
+        assert table.header == ("counter_id", "site_id", "ticket_id", "note")
+        assert [table.record(cells) for _, cells in table.rows] == [
+            {"counter_id": "G1", "site_id": "S00", "ticket_id": "T1", "note": "x"}
+        ]
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (b"ticket_id;counter_id", r"missing required columns: SITE\[S0\] \(found: ticket_id, co"),
+        (b"ticket_id;site_id;counter_id", r"SITE\[S0\] .* site_id may be the same data renamed"),
+        (b"ticket_id;Site[S0];counter_id", r"compared with their case: write SITE\[S0\] as is"),
+        (b"ticket_id; SITE[S0] ;counter_id;site_id", r"column site_id twice: as SITE\[S0\]"),
+    ],
+)
+def test_a_file_without_the_exact_heading_is_refused_naming_it(tmp_path, header, message):
+    path = write(tmp_path, header + b"\r\nT1;S00;G1;S00\r\n")
+    with pytest.raises(FileRefusedError, match=message):
+        headed_table(path)
+
+
+def test_xlsx_and_json_headings_are_read_as_their_columns(tmp_path):
+    """`arrival_ts` is a timestamp column: a midnight value under its heading stays a timestamp."""
+    columns = {"ticket_id": "ticket_id", "Arrivée[TS]": "arrival_ts"}
+    midnight = datetime(2026, 3, 2)
+    path = workbook(tmp_path / "f.xlsx", [list(columns), ["T1", midnight]])
+    options = {"required_columns": tuple(columns), "formats": FORMATS, "headings": columns}
+    with open_xlsx(path, **options) as table:
+        assert (table.header, list(table.rows)) == (
+            ("ticket_id", "arrival_ts"), [(2, ["T1", "02/03/2026 00:00:00"])]
+        )  # fmt: skip
+    path = tmp_path / "f.json"
+    path.write_text('[{"ticket_id": "T1", "Arrivée[TS]": "02/03/2026 08:31:30"}]', "utf-8")
+    with open_json(path, **options) as table:  # members are looked up under their heading
+        assert (table.header, list(table.rows)) == (
+            ("ticket_id", "arrival_ts"), [(1, ["T1", "02/03/2026 08:31:30"])]
+        )  # fmt: skip
+    path.write_text("[]", encoding="utf-8")
+    with open_json(path, **options) as table:
+        assert table.header == ("ticket_id", "arrival_ts")
+
+
 def test_renamed_column_is_refused_with_both_names(tmp_path):
     path = write(tmp_path, b"ticket_id;site;counter_id\r\nT1;S00;G1\r\n")
     with pytest.raises(FileRefusedError, match=r"missing required columns: site_id .* site may be"):

@@ -10,9 +10,9 @@ SQ004 premises), 2 INFO, SATG and NPS, 3 COMM. About 15 % of responses are incom
 submitdate, lastpage 1 or 2). Answers A1 très satisfait … A4 pas du tout satisfait, NSP ne sait
 pas; about 85-90 % satisfied (A5 target ≥ 85 %), waiting time rated lower at the busy town hall.
 
-Deviation (contract naming): LimeSurvey writes array headings as `SAT[SQ001]` and question codes
-in capitals; the contract's column names must be lower-case identifiers, so the export is
-configured with lower-case question codes and the array's subquestions read `sat_sq001`.
+Headings as LimeSurvey writes them: question codes in capitals (`SERVICE`, `CANAL`, `SATG`...) and
+an array's subquestions as `SAT[SQ001]`. Rows are built under the raw columns' names
+(`sat_sq001`); the contract's `heading` of each column is what the writer puts in the header.
 """
 
 from __future__ import annotations
