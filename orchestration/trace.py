@@ -114,9 +114,34 @@ def trace_value(
     )
 
 
-def _source_rows(
-    conn: psycopg.Connection, raw_table: str, instance_id: str, period: date, limit: int
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def rows_behind_value(settings: Settings, instance_id: str, period: str) -> list[dict[str, Any]]:
+    """Every source row behind one value, not only a sample: each raw row as delivered (personal
+    columns hidden) with its observation's `in_numerator` and `measure`, in delivery order."""
+    try:
+        period_start = date.fromisoformat(f"{period}-01")
+    except ValueError:
+        raise TraceError(f"--period must be YYYY-MM, got {period!r}") from None
+    url = role_url(settings, locate_server(settings, start=False), Role.AUDITOR)
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        value = _fetch_value(conn, instance_id, period_start)
+        source_model = conn.execute(
+            "select source_model from staging.stg_catalog__definitions where code = %s",
+            [value["indicator_id"]],
+        ).fetchone()["source_model"]
+        raw_table = model_chain(_manifest(), source_model)[-1]
+        observed, behind_value, table = _observed(raw_table)
+        rows = conn.execute(
+            sql.SQL(
+                "select r.*, o.in_numerator, o.measure {} {} order by r._batch_id, r._row_number"
+            ).format(observed, behind_value),
+            [instance_id, period_start],
+        ).fetchall()
+    return _hide_personal(rows, table)
+
+
+def _observed(raw_table: str) -> tuple[sql.Composed, sql.SQL, str]:
+    """The FROM clause joining a value's observations to their raw rows, its WHERE clause (one
+    instance and period, rows in the denominator), and the raw table's name."""
     schema, table = raw_table.split(".")[-2:]
     observed = sql.SQL(
         "from intermediate.int_indicator_observations as o"
@@ -125,6 +150,21 @@ def _source_rows(
     behind_value = sql.SQL(
         " where o.indicator_instance_id = %s and o.period_start = %s and o.in_denominator"
     )
+    return observed, behind_value, table
+
+
+def _hide_personal(rows: list[dict[str, Any]], table: str) -> list[dict[str, Any]]:
+    personal = {c.name for c in load_contract(table).columns if c.personal}
+    for row in rows:
+        for column in personal & row.keys():
+            row[column] = "(personal data hidden)"
+    return rows
+
+
+def _source_rows(
+    conn: psycopg.Connection, raw_table: str, instance_id: str, period: date, limit: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    observed, behind_value, table = _observed(raw_table)
     files = conn.execute(
         sql.SQL(
             "select r._source_file as file, r._file_sha256 as sha256, count(*) as rows,"
@@ -133,16 +173,13 @@ def _source_rows(
         ).format(observed, behind_value),
         [instance_id, period],
     ).fetchall()
-    personal = {c.name for c in load_contract(table).columns if c.personal}
     sample = conn.execute(
-        sql.SQL("select r.*, o.in_numerator {} {} order by r._batch_id, r._row_number limit %s")
-        .format(observed, behind_value),
+        sql.SQL(
+            "select r.*, o.in_numerator {} {} order by r._batch_id, r._row_number limit %s"
+        ).format(observed, behind_value),
         [instance_id, period, limit],
     ).fetchall()
-    for row in sample:
-        for column in personal & row.keys():
-            row[column] = "(personal data hidden)"
-    return files, sample
+    return files, _hide_personal(sample, table)
 
 
 def print_trace(found: Trace, console: Console) -> None:
