@@ -38,3 +38,13 @@ def test_optional_columns_accept_a_blank_cell_and_personal_columns_get_no_expect
     arrival = next(e for e in suite["expectations"]
                    if e["kwargs"].get("column") == "arrival_ts" and "regex" in e["kwargs"])
     assert not re.fullmatch(arrival["kwargs"]["regex"], "")
+
+
+def test_a_bounded_column_gets_a_sql_rule_that_selects_only_the_offending_value():
+    suite = suite_for_contract(load_contract("fin_accounting__invoices"))
+    [bounds] = [e for e in suite["expectations"] if e["type"] == "unexpected_rows_expectation"]
+    query = bounds["kwargs"]["unexpected_rows_query"]
+    assert bounds["meta"] == {"severity": "error", "column": "amount_ttc"}
+    assert query.startswith("select amount_ttc from {batch} where ")
+    assert "< 0" in query
+    assert ">" not in query.replace("->", "")  # no maximum in the contract, no upper test

@@ -74,12 +74,42 @@ def _column_expectations(suite: str, contract: Contract, column: Column) -> list
         found.append(_expectation(
             suite, "expect_column_values_to_match_regex", {"column": name, "regex": regex},
             severity, f"{name} is written as the contract's {column.type.value} format."))
+    if column.minimum is not None or column.maximum is not None:
+        found.append(_bounds_expectation(suite, contract, column, severity))
     if column.type.value == "boolean":
         found.append(_expectation(
             suite, "expect_column_values_to_be_in_set",
             {"column": name, "value_set": [*blank, file.boolean_true, file.boolean_false]},
             severity, f"{name} is {file.boolean_true} or {file.boolean_false}."))
     return found
+
+
+def _bounds_expectation(
+    suite: str, contract: Contract, column: Column, severity: str
+) -> dict[str, Any]:
+    """A number outside the contract's bounds, tested in SQL: raw keeps the cell as text, so the
+    query converts the cells that have the number format (the regex rule reports the others)."""
+    mark = contract.file.decimal if column.type.value == "decimal" else None
+    number = r"^-?\d+(" + re.escape(mark) + r"\d+)?$" if mark else r"^-?\d+$"
+    text = f"replace({column.name}, '{mark}', '.')" if mark and mark != "." else column.name
+    value = f"case when {column.name} ~ '{number}' then ({text})::numeric end"
+    outside = " or ".join(
+        f"{value} {operator} {bound}"
+        for operator, bound in (("<", column.minimum), (">", column.maximum))
+        if bound is not None
+    )
+    bounds = " and ".join(
+        f"{word} {bound}"
+        for word, bound in (("at least", column.minimum), ("at most", column.maximum))
+        if bound is not None
+    )
+    expectation = _expectation(
+        suite, "unexpected_rows_expectation",
+        # Only the offending value is selected: never a personal column of the row.
+        {"unexpected_rows_query": f"select {column.name} from {{batch}} where {outside}"},
+        severity, f"{column.name} is {bounds} (the contract's bounds).")
+    expectation["meta"]["column"] = column.name
+    return expectation
 
 
 def suite_for_contract(contract: Contract) -> dict[str, Any]:
