@@ -1,6 +1,7 @@
 """The indicator catalog and the commune's reference lists, loaded into raw as business inputs."""
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 
 import dagster as dg
@@ -11,7 +12,8 @@ from psycopg.types.json import Jsonb
 from orchestration.catalog import Catalog, load_catalog
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse import Role
-from sources.contracts import load_reference
+from sources.applications import load_applications
+from sources.contracts import Contract, OrderRule, all_contracts, load_reference
 
 DEFINITION_COLUMNS = {
     "code": "text primary key",
@@ -71,6 +73,25 @@ AGGREGATION_COLUMNS = {
 }
 SITE_COLUMNS = {"site_id": "text primary key", "site_name": "text not null"}
 SERVICE_COLUMNS = {"service_id": "text primary key", "service_name": "text not null"}
+RECORD_TYPE_COLUMNS = {
+    "table_name": "text primary key",  # raw.<application>__<entity>, also the contract's name
+    "record_type": "text not null unique",
+    "source_label": "text not null",  # French, the contract description's first clause
+    "application": "text not null",
+    "application_name": "text not null",
+    "service": "text not null",
+    "format": "text not null",
+    "cadence": "text not null",
+    "cadence_months": "integer not null check (cadence_months in (1, 3, 12))",
+    "late_after_days": "integer not null",
+    "natural_key": "text[] not null",
+    "required_columns": "text[] not null",
+    "column_count": "integer not null",
+    "cross_field_rules": "text[] not null",
+}
+# Months between two files: a file is due for every month whose number is a multiple of it
+# (quarterly: March, June, September, December; yearly: December), as the generator labels them.
+CADENCE_MONTHS = {"monthly": 1, "daily-batched-monthly": 1, "quarterly": 3, "yearly": 12}
 
 
 def replace_table(
@@ -86,8 +107,9 @@ def replace_table(
     # constraint rebuilds the table (it is derived from git). Staging views on it go too and come
     # back with the next dbt build.
     fingerprint = "pilotage-ddl:" + hashlib.sha256(repr(columns).encode()).hexdigest()[:16]
-    current = conn.execute("select obj_description(to_regclass(%s), 'pg_class')",
-                           [f"raw.{table}"]).fetchone()[0]
+    current = conn.execute(
+        "select obj_description(to_regclass(%s), 'pg_class')", [f"raw.{table}"]
+    ).fetchone()[0]
     if current != fingerprint:
         conn.execute(sql.SQL("drop table if exists {} cascade").format(target))
         conn.execute(sql.SQL("create table {} ({})").format(target, definition))
@@ -175,6 +197,45 @@ def reference_rows() -> dict[str, tuple[dict[str, str], list[tuple]]]:
     }
 
 
+def _source_label(contract: Contract) -> str:
+    """The description's first clause: 'Tickets d'appels', 'État trimestriel de la dette'."""
+    text = " ".join(contract.description.split())
+    return re.split(r" ?[:(.;]| —| - ", text, maxsplit=1)[0]
+
+
+def record_type_rows() -> dict[str, tuple[dict[str, str], list[tuple]]]:
+    """One row per contract: who delivers it (application catalog), how often and how soon,
+    and what its rows must hold (the data-quality scorecard's expectations)."""
+    producers = {
+        (app.id, entity): app for app in load_applications() for entity in app.entities.values()
+    }
+    rows = []
+    for contract in all_contracts():
+        app = producers[(contract.application, contract.entity)]
+        rows.append(
+            (
+                contract.table,
+                contract.record_type,
+                _source_label(contract),
+                app.id,
+                app.name,
+                app.service,
+                contract.file.format,
+                app.delivery.cadence,
+                CADENCE_MONTHS[app.delivery.cadence],
+                contract.file.late_after_days,
+                list(contract.natural_key),
+                [column.name for column in contract.columns if column.required],
+                len(contract.columns),
+                [
+                    f"{'order' if isinstance(rule, OrderRule) else 'required_when'}:{rule.name}"
+                    for rule in contract.rules
+                ],
+            )
+        )
+    return {"catalog__record_types": (RECORD_TYPE_COLUMNS, rows)}
+
+
 CATALOG_TABLES = (
     "catalog__perspectives",
     "catalog__themes",
@@ -185,6 +246,7 @@ CATALOG_TABLES = (
     "catalog__instances",
     "catalog__sites",
     "catalog__services",
+    "catalog__record_types",
 )
 
 
@@ -194,7 +256,8 @@ CATALOG_TABLES = (
             ["raw", table],
             group_name="ingest_dgq",
             description=f"raw.{table}: the {table.split('__')[1]} of the indicator catalog "
-            "(catalog/*.yml, sources/reference/*.yml), validated, one row per entry.",
+            "(catalog/*.yml, sources/reference/*.yml, sources/applications/*.yml with the "
+            "contracts), validated, one row per entry.",
             kinds={"postgres"},
         )
         for table in CATALOG_TABLES
@@ -203,7 +266,7 @@ CATALOG_TABLES = (
 def indicator_catalog(warehouse: WarehouseResource):
     """Validate the catalog in git and replace its raw tables in one transaction (idempotent)."""
     catalog = load_catalog(warehouse.settings().catalog_dir)
-    tables = {**catalog_rows(catalog), **reference_rows()}
+    tables = {**catalog_rows(catalog), **reference_rows(), **record_type_rows()}
     counts = {}
     with warehouse.connect(Role.LOADER) as conn:
         for table, (columns, rows) in tables.items():
