@@ -94,6 +94,16 @@ def daily_counts(
     return counts
 
 
+def cohort_days(
+    rng: random.Random, month: date, yearly: float, weight: Callable[[date], float] = office_weight
+) -> list[date]:
+    """The reception day of each record received in `month`, in order: Poisson counts per day
+    (see `daily_counts`) whose yearly sum is about `yearly`; a day of zero weight (by default a
+    day the offices are closed) receives nothing and draws nothing from `rng`."""
+    days = calendar.days_between(month, calendar.add_months(month, 1))
+    return [day for day, count in daily_counts(rng, days, yearly, weight) for _ in range(count)]
+
+
 def working_days_after(day: date, rng: random.Random, median: float, sigma: float) -> date:
     """A working day a log-normal number of working days after `day` (at least 0)."""
     delay = round(rng.lognormvariate(math.log(max(median, 0.1)), sigma))
@@ -156,6 +166,24 @@ def _ascii(text: str) -> str:
 
 
 # --- export --------------------------------------------------------------------------------------
+
+
+def cohort_export(
+    ctx: GenerationContext,
+    start: date,
+    end: date,
+    cohort: Callable[[GenerationContext, date], Iterable[Record]],
+    *,
+    lookback: int,
+    received: str,
+    events: tuple[str, ...],
+) -> list[Record]:
+    """The monthly export of a register with a lifecycle: the `cohort` of records received in
+    each month from `lookback` months before `start`, exported as `lifecycle_export` says."""
+    cohorts = (
+        record for month in month_starts(start, end, lookback) for record in cohort(ctx, month)
+    )
+    return lifecycle_export(cohorts, start, end, received=received, events=events)
 
 
 def lifecycle_export(

@@ -15,9 +15,11 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol
 
 from sources.generator.calendar import add_months, is_working_day
-from sources.generator.context import GenerationContext
+from sources.generator.commune import Commune
+from sources.generator.context import Formats, GenerationContext
 
 # A record of a register: when it was created and when it last changed (None: still open).
 Moment = datetime | date
@@ -96,6 +98,36 @@ def register_export(
             ):
                 exported.append(changed)
     return exported
+
+
+class MonthRecords(Protocol):
+    """A register's records created in one month, drawn from that month's stream."""
+
+    def __call__(
+        self, rng: random.Random, month: date, *, commune: Commune, scale: float
+    ) -> Sequence[Changed]: ...
+
+
+RowFunction = Callable[[GenerationContext, date, date], list[dict[str, str]]]
+
+
+def register_rows(
+    month_records: MonthRecords,
+    row: Callable[[Any, date, Formats], dict[str, str]],
+    *,
+    lookback_months: int,
+) -> RowFunction:
+    """The rows function of a register: its monthly export (`register_export`), each record
+    written by `row(record, end, formats)` as the export of the period ending on `end` knows it."""
+
+    def rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
+        def month(rng: random.Random, first: date) -> Sequence[Changed]:
+            return month_records(rng, first, commune=ctx.commune, scale=ctx.scale)
+
+        exported = register_export(ctx, start, end, month, lookback_months)
+        return [row(changed.record, end, ctx.formats) for changed in exported]
+
+    return rows
 
 
 def _day(moment: Moment) -> date:

@@ -14,8 +14,7 @@ import math
 import random
 from datetime import date, datetime, time, timedelta
 
-from sources.generator import calendar
-from sources.generator.calendar import days_between, is_working_day
+from sources.generator.calendar import is_working_day
 from sources.generator.context import Formats, GenerationContext
 from sources.generator.defects import DefectPlan
 from sources.generator.records._front_office_helpers import (
@@ -25,10 +24,9 @@ from sources.generator.records._front_office_helpers import (
     all_cells,
     citizen_email,
     citizen_name,
+    cohort_days,
+    cohort_export,
     cohort_rng,
-    daily_counts,
-    lifecycle_export,
-    month_starts,
     weighted,
 )
 from sources.generator.registry import RecordGenerator
@@ -45,9 +43,8 @@ SUBJECTS = ("Horaires d'ouverture", "Demande d'acte", "Inscription scolaire", "D
 
 
 def request_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
-    cohorts = [r for month in month_starts(start, end, 2) for r in _requests(ctx, month)]
-    records = lifecycle_export(
-        cohorts, start, end, received="date_reception",
+    records = cohort_export(
+        ctx, start, end, _requests, lookback=2, received="date_reception",
         events=("date_accuse", "date_reponse", "date_cloture"),
     )  # fmt: skip
     for record in records:
@@ -64,12 +61,9 @@ def _weight(day: date) -> float:
 
 def _requests(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = calendar.add_months(month, 1)
     records: list[Record] = []
-    for day, count in daily_counts(rng, days_between(month, next_month),
-                                   REQUESTS_PER_YEAR * ctx.scale, _weight):  # fmt: skip
-        for _ in range(count):
-            records.append(_request(ctx, day, f"GRC-{month:%y%m}-{len(records) + 1:05d}", rng))
+    for day in cohort_days(rng, month, REQUESTS_PER_YEAR * ctx.scale, _weight):
+        records.append(_request(ctx, day, f"GRC-{month:%y%m}-{len(records) + 1:05d}", rng))
     return records
 
 

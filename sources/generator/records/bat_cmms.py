@@ -15,14 +15,14 @@ from datetime import date, datetime, time, timedelta
 
 from sources.generator.calendar import add_months, add_working_days, working_days_between
 from sources.generator.commune import SERVICE_SITES, Commune
-from sources.generator.context import Formats, GenerationContext
+from sources.generator.context import Formats
 from sources.generator.defects import DefectPlan
 from sources.generator.records._technical_helpers import (
     Changed,
     as_of,
     lognormal,
     poisson,
-    register_export,
+    register_rows,
 )
 from sources.generator.registry import RecordGenerator
 
@@ -162,12 +162,7 @@ def order_row(order: WorkOrder, end: date, formats: Formats) -> dict[str, str]:
     }
 
 
-def order_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
-    def month(rng: random.Random, first: date) -> list[Changed]:
-        return month_orders(rng, first, commune=ctx.commune, scale=ctx.scale)
-
-    exported = register_export(ctx, start, end, month, lookback_months=2)
-    return [order_row(changed.record, end, ctx.formats) for changed in exported]
+order_rows = register_rows(month_orders, order_row, lookback_months=2)
 
 
 def _missing_site(cells: dict[str, str], rng: random.Random, formats: Formats) -> dict:

@@ -11,8 +11,7 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
-from sources.generator import calendar
-from sources.generator.calendar import add_working_days, working_days_between
+from sources.generator.calendar import add_working_days
 from sources.generator.context import Formats, GenerationContext
 from sources.generator.defects import DefectPlan
 from sources.generator.records._front_office_helpers import (
@@ -20,11 +19,9 @@ from sources.generator.records._front_office_helpers import (
     agent_login,
     all_cells,
     citizen_name,
+    cohort_days,
+    cohort_export,
     cohort_rng,
-    daily_counts,
-    lifecycle_export,
-    month_starts,
-    office_weight,
     weighted,
     working_days_after,
 )
@@ -45,9 +42,8 @@ SUBJECTS = (
 
 
 def mail_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
-    cohorts = [r for month in month_starts(start, end, 3) for r in _mails(ctx, month)]
-    records = lifecycle_export(
-        cohorts, start, end, received="date_arrivee",
+    records = cohort_export(
+        ctx, start, end, _mails, lookback=3, received="date_arrivee",
         events=("date_accuse", "date_reponse_attente", "date_reponse"),
     )  # fmt: skip
     records.sort(key=lambda r: r["num_chrono"])
@@ -56,13 +52,8 @@ def mail_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, 
 
 def _mails(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = calendar.add_months(month, 1)
-    days = working_days_between(month, next_month)
-    records: list[Record] = []
-    for day, count in daily_counts(rng, days, MAILS_PER_YEAR * ctx.scale, office_weight):
-        for _ in range(count):
-            records.append(_mail(ctx, day, len(records) + 1, month, rng))
-    return records
+    days = cohort_days(rng, month, MAILS_PER_YEAR * ctx.scale)
+    return [_mail(ctx, day, number, month, rng) for number, day in enumerate(days, start=1)]
 
 
 def _mail(ctx: GenerationContext, day: date, number: int, month: date, rng: random.Random):

@@ -21,6 +21,7 @@ from sources.generator.records._front_office_helpers import (
     all_cells,
     citizen_email,
     citizen_name,
+    cohort_export,
     cohort_rng,
     lifecycle_export,
     month_starts,
@@ -130,10 +131,8 @@ _DOC_TITLES = {"PRO": "Procédure", "MOP": "Mode opératoire", "ENR": "Registre"
 
 
 def complaint_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
-    cohorts = [r for month in month_starts(start, end, 3) for r in _complaints(ctx, month)]
-    records = lifecycle_export(
-        cohorts, start, end, received="date_reception", events=("date_accuse", "date_reponse")
-    )
+    records = cohort_export(ctx, start, end, _complaints, lookback=3, received="date_reception",
+                            events=("date_accuse", "date_reponse"))  # fmt: skip
     for record in records:
         if record["date_reponse"] is None:  # judged only when answered
             record["fondee"] = record["ref_nc"] = None
@@ -209,9 +208,8 @@ NC_SOURCES = {"INTERNE": 40, "AUDIT_INT": 25, "RECLAMATION": 20, "AUDIT_EXT": 5,
 
 
 def nonconformity_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
-    cohorts = [r for month in month_starts(start, end, 6) for r in _nonconformities(ctx, month)]
-    records = lifecycle_export(
-        cohorts, start, end, received="date_detection",
+    records = cohort_export(
+        ctx, start, end, _nonconformities, lookback=6, received="date_detection",
         events=("date_cloture", "date_verif_efficacite"),
     )  # fmt: skip
     for record in records:
@@ -319,9 +317,8 @@ def _month_days(month: date) -> list[date]:
 
 
 def audit_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
-    cohorts = [r for month in month_starts(start, end, 8) for r in _audits(ctx, month)]
-    records = lifecycle_export(
-        cohorts, start, end, received="date_prevue",
+    records = cohort_export(
+        ctx, start, end, _audits, lookback=8, received="date_prevue",
         events=("date_audit", "date_rapport", "date_cloture"),
     )  # fmt: skip
     records.sort(key=lambda r: (r["date_prevue"], r["num_constat"]))

@@ -20,7 +20,7 @@ from sources.generator.calendar import (
     yearly_weight,
 )
 from sources.generator.commune import Commune
-from sources.generator.context import Formats, GenerationContext
+from sources.generator.context import Formats
 from sources.generator.defects import DefectPlan
 from sources.generator.records._technical_helpers import (
     Changed,
@@ -28,7 +28,7 @@ from sources.generator.records._technical_helpers import (
     as_of,
     lognormal,
     poisson,
-    register_export,
+    register_rows,
 )
 from sources.generator.registry import RecordGenerator
 
@@ -147,12 +147,7 @@ def ticket_row(ticket: ItTicket, end: date, formats: Formats) -> dict[str, str]:
     }
 
 
-def ticket_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
-    def month(rng: random.Random, first: date) -> list[Changed]:
-        return month_tickets(rng, first, commune=ctx.commune, scale=ctx.scale)
-
-    exported = register_export(ctx, start, end, month, lookback_months=1)
-    return [ticket_row(changed.record, end, ctx.formats) for changed in exported]
+ticket_rows = register_rows(month_tickets, ticket_row, lookback_months=1)
 
 
 def _resolved_before_opened(cells: dict[str, str], rng: random.Random, formats: Formats) -> dict:

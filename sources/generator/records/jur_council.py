@@ -18,9 +18,8 @@ from sources.generator.records._front_office_helpers import (
     Record,
     all_cells,
     citizen_name,
+    cohort_export,
     cohort_rng,
-    lifecycle_export,
-    month_starts,
     weighted,
     working_days_after,
 )
@@ -39,9 +38,8 @@ TITLES = (
 
 
 def deliberation_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
-    cohorts = [r for month in month_starts(start, end, 1) for r in _session(ctx, month)]
-    records = lifecycle_export(
-        cohorts, start, end, received="date_seance",
+    records = cohort_export(
+        ctx, start, end, _session, lookback=1, received="date_seance",
         events=("date_signature", "date_transmission", "date_ar_prefecture",
                 "date_publication_liste"),
     )  # fmt: skip

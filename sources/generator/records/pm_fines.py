@@ -13,8 +13,7 @@ import random
 import string
 from datetime import date, datetime, time, timedelta
 
-from sources.generator import calendar
-from sources.generator.calendar import days_between, is_public_holiday
+from sources.generator.calendar import is_public_holiday
 from sources.generator.context import GenerationContext
 from sources.generator.records._front_office_helpers import (
     Record,
@@ -22,8 +21,8 @@ from sources.generator.records._front_office_helpers import (
     all_cells,
     citizen_email,
     citizen_name,
+    cohort_days,
     cohort_rng,
-    daily_counts,
     lifecycle_export,
     month_starts,
     weighted,
@@ -46,33 +45,29 @@ def _weight(day: date) -> float:
 
 def _charges(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = calendar.add_months(month, 1)
     records: list[Record] = []
-    counts = daily_counts(rng, days_between(month, next_month), CHARGES_PER_YEAR * ctx.scale,
-                          _weight)  # fmt: skip
-    for day, count in counts:
-        for _ in range(count):
-            issued = datetime.combine(day, time(9)) + timedelta(seconds=rng.randrange(10 * 3600))
-            zone = weighted(rng, {"ROUGE": 60, "VERTE": 40})
-            appealed = rng.random() < APPEAL_SHARE
-            roll = rng.random()
-            paid = None
-            status = "NOTIFIE"
-            if appealed:
-                status = "CONTESTE"
-            elif roll < 0.35:
-                paid, status = day + timedelta(days=rng.randint(0, 4)), "PAYE_MINORE"
-            elif roll < 0.80:
-                paid, status = day + timedelta(days=rng.randint(5, 90)), "PAYE"
-            plate = f"{_letters(rng)}-{rng.randint(1, 999):03d}-{_letters(rng)}"
-            records.append(
-                {
-                    "num_fps": f"{day:%y}078123{month:%m}{len(records) + 1:06d}",
-                    "date_emission": issued, "zone": zone, "montant": AMOUNTS[zone],
-                    "statut": status, "date_paiement": paid, "immatriculation": plate,
-                    "agent": agent_login(ctx, "PM", day, rng), "_appealed": appealed,
-                }
-            )  # fmt: skip
+    for day in cohort_days(rng, month, CHARGES_PER_YEAR * ctx.scale, _weight):
+        issued = datetime.combine(day, time(9)) + timedelta(seconds=rng.randrange(10 * 3600))
+        zone = weighted(rng, {"ROUGE": 60, "VERTE": 40})
+        appealed = rng.random() < APPEAL_SHARE
+        roll = rng.random()
+        paid = None
+        status = "NOTIFIE"
+        if appealed:
+            status = "CONTESTE"
+        elif roll < 0.35:
+            paid, status = day + timedelta(days=rng.randint(0, 4)), "PAYE_MINORE"
+        elif roll < 0.80:
+            paid, status = day + timedelta(days=rng.randint(5, 90)), "PAYE"
+        plate = f"{_letters(rng)}-{rng.randint(1, 999):03d}-{_letters(rng)}"
+        records.append(
+            {
+                "num_fps": f"{day:%y}078123{month:%m}{len(records) + 1:06d}",
+                "date_emission": issued, "zone": zone, "montant": AMOUNTS[zone],
+                "statut": status, "date_paiement": paid, "immatriculation": plate,
+                "agent": agent_login(ctx, "PM", day, rng), "_appealed": appealed,
+            }
+        )  # fmt: skip
     return records
 
 

@@ -13,8 +13,7 @@ import math
 import random
 from datetime import date, datetime, time, timedelta
 
-from sources.generator import calendar
-from sources.generator.calendar import days_between, is_public_holiday
+from sources.generator.calendar import is_public_holiday
 from sources.generator.context import Formats, GenerationContext
 from sources.generator.defects import DefectPlan
 from sources.generator.records._front_office_helpers import (
@@ -23,10 +22,9 @@ from sources.generator.records._front_office_helpers import (
     all_cells,
     citizen_name,
     citizen_phone,
+    cohort_days,
+    cohort_export,
     cohort_rng,
-    daily_counts,
-    lifecycle_export,
-    month_starts,
     weighted,
 )
 from sources.generator.registry import RecordGenerator
@@ -43,9 +41,8 @@ REPORTS = ("Tapage constaté, rappel à la réglementation", "Véhicule en stati
 
 
 def intervention_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
-    cohorts = [r for month in month_starts(start, end, 1) for r in _interventions(ctx, month)]
-    records = lifecycle_export(
-        cohorts, start, end, received="date_appel",
+    records = cohort_export(
+        ctx, start, end, _interventions, lookback=1, received="date_appel",
         events=("date_engagement", "date_arrivee", "date_fin", "date_cloture"),
     )  # fmt: skip
     records.sort(key=lambda r: (r["date_appel"], r["num_intervention"]))
@@ -59,13 +56,9 @@ def _weight(day: date) -> float:
 
 def _interventions(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = calendar.add_months(month, 1)
     records: list[Record] = []
-    counts = daily_counts(rng, days_between(month, next_month),
-                          INTERVENTIONS_PER_YEAR * ctx.scale, _weight)  # fmt: skip
-    for day, count in counts:
-        for _ in range(count):
-            records.append(_intervention(ctx, day, month, len(records) + 1, rng))
+    for day in cohort_days(rng, month, INTERVENTIONS_PER_YEAR * ctx.scale, _weight):
+        records.append(_intervention(ctx, day, month, len(records) + 1, rng))
     return records
 
 

@@ -12,18 +12,15 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from sources.generator import calendar
-from sources.generator.calendar import days_between, working_days_between
 from sources.generator.context import GenerationContext
 from sources.generator.records._front_office_helpers import (
     Record,
     agent_login,
     all_cells,
     citizen_name,
+    cohort_days,
+    cohort_export,
     cohort_rng,
-    daily_counts,
-    lifecycle_export,
-    month_starts,
     office_weight,
     weighted,
     working_days_after,
@@ -38,10 +35,8 @@ COPY_CHANNELS = {"COMEDEC": 50, "INTERNET": 25, "COURRIER": 12, "GUICHET": 13}
 
 
 def act_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
-    cohorts = [r for month in month_starts(start, end, 12) for r in _acts(ctx, month)]
-    records = lifecycle_export(
-        cohorts, start, end, received="date_etablissement", events=("date_rectification",)
-    )
+    records = cohort_export(ctx, start, end, _acts, lookback=12, received="date_etablissement",
+                            events=("date_rectification",))  # fmt: skip
     for record in records:
         record["rectifie"] = record["date_rectification"] is not None
     records.sort(key=lambda r: r["num_acte"])
@@ -50,7 +45,6 @@ def act_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, s
 
 def _acts(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = calendar.add_months(month, 1)
     records: list[Record] = []
     for act_type, yearly in ACTS_PER_YEAR.items():
 
@@ -61,10 +55,8 @@ def _acts(ctx: GenerationContext, month: date) -> list[Record]:
                 return base * SUMMER_WEDDINGS.get(day.month, 1.0)
             return office_weight(day) * (1.2 if day.month in (1, 2, 12) else 1.0)
 
-        counts = daily_counts(rng, days_between(month, next_month), yearly * ctx.scale, weight)
-        for day, count in counts:
-            for _ in range(count):
-                records.append(_act(ctx, act_type, day, month, len(records) + 1, rng))
+        for day in cohort_days(rng, month, yearly * ctx.scale, weight):
+            records.append(_act(ctx, act_type, day, month, len(records) + 1, rng))
     return records
 
 
@@ -89,10 +81,8 @@ def _act(ctx, act_type: str, drawn: date, month: date, number: int, rng: random.
 
 
 def copy_request_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
-    cohorts = [r for month in month_starts(start, end, 1) for r in _copy_requests(ctx, month)]
-    records = lifecycle_export(
-        cohorts, start, end, received="date_reception", events=("date_envoi",)
-    )
+    records = cohort_export(ctx, start, end, _copy_requests, lookback=1, received="date_reception",
+                            events=("date_envoi",))  # fmt: skip
     for record in records:
         if record["date_envoi"] is None and record["statut"] == "ENVOYEE":
             record["statut"] = "EN_ATTENTE"
@@ -102,37 +92,34 @@ def copy_request_rows(ctx: GenerationContext, start: date, end: date) -> list[di
 
 def _copy_requests(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = calendar.add_months(month, 1)
-    days = working_days_between(month, next_month)
     records: list[Record] = []
-    for day, count in daily_counts(rng, days, COPIES_PER_YEAR * ctx.scale, office_weight):
-        for _ in range(count):
-            channel = weighted(rng, COPY_CHANNELS)
-            requester = (
-                "NOTAIRE" if channel == "COMEDEC" and rng.random() < 0.7
-                else "ADMINISTRATION" if channel == "COMEDEC"
-                else weighted(rng, {"INTERESSE": 70, "FAMILLE": 25, "AUTRE": 5})
-            )  # fmt: skip
-            rejected = rng.random() < 0.02
-            if channel == "GUICHET":
-                sent = day
-            elif channel == "COMEDEC":
-                sent = working_days_after(day, rng, 0.6, 0.8)
-            else:
-                sent = working_days_after(day, rng, 1.2, 0.7)
-            records.append(
-                {
-                    "num_demande": f"DC-{month:%y%m}-{len(records) + 1:05d}", "canal": channel,
-                    "type_acte": weighted(rng, {"NAISSANCE": 70, "MARIAGE": 18, "DECES": 12}),
-                    "type_copie": weighted(rng, {"INTEGRALE": 45, "EXTRAIT_FILIATION": 40,
-                                                 "EXTRAIT_SANS_FILIATION": 15}),
-                    "qualite_demandeur": requester, "date_reception": day,
-                    "date_envoi": None if rejected else sent,
-                    "statut": "REJETEE" if rejected else "ENVOYEE",
-                    "nom_demandeur": citizen_name(rng),
-                    "agent": agent_login(ctx, "POP", day, rng),
-                }
-            )  # fmt: skip
+    for day in cohort_days(rng, month, COPIES_PER_YEAR * ctx.scale):
+        channel = weighted(rng, COPY_CHANNELS)
+        requester = (
+            "NOTAIRE" if channel == "COMEDEC" and rng.random() < 0.7
+            else "ADMINISTRATION" if channel == "COMEDEC"
+            else weighted(rng, {"INTERESSE": 70, "FAMILLE": 25, "AUTRE": 5})
+        )  # fmt: skip
+        rejected = rng.random() < 0.02
+        if channel == "GUICHET":
+            sent = day
+        elif channel == "COMEDEC":
+            sent = working_days_after(day, rng, 0.6, 0.8)
+        else:
+            sent = working_days_after(day, rng, 1.2, 0.7)
+        records.append(
+            {
+                "num_demande": f"DC-{month:%y%m}-{len(records) + 1:05d}", "canal": channel,
+                "type_acte": weighted(rng, {"NAISSANCE": 70, "MARIAGE": 18, "DECES": 12}),
+                "type_copie": weighted(rng, {"INTEGRALE": 45, "EXTRAIT_FILIATION": 40,
+                                             "EXTRAIT_SANS_FILIATION": 15}),
+                "qualite_demandeur": requester, "date_reception": day,
+                "date_envoi": None if rejected else sent,
+                "statut": "REJETEE" if rejected else "ENVOYEE",
+                "nom_demandeur": citizen_name(rng),
+                "agent": agent_login(ctx, "POP", day, rng),
+            }
+        )  # fmt: skip
     return records
 
 

@@ -11,18 +11,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sources.generator import calendar
-from sources.generator.calendar import days_between
 from sources.generator.context import GenerationContext
 from sources.generator.records._front_office_helpers import (
     Record,
     agent_login,
     all_cells,
     citizen_name,
+    cohort_days,
+    cohort_export,
     cohort_rng,
-    daily_counts,
-    lifecycle_export,
-    month_starts,
     office_weight,
     weighted,
 )
@@ -34,10 +31,8 @@ REASONS = {"DEMENAGEMENT": 62, "PREMIERE_INSCRIPTION": 25, "NATURALISATION": 5, 
 
 
 def registration_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
-    cohorts = [r for month in month_starts(start, end, 1) for r in _requests(ctx, month)]
-    records = lifecycle_export(
-        cohorts, start, end, received="date_depot", events=("date_decision", "date_notification")
-    )
+    records = cohort_export(ctx, start, end, _requests, lookback=1, received="date_depot",
+                            events=("date_decision", "date_notification"))  # fmt: skip
     for record in records:
         if record["date_decision"] is None:
             record["decision"] = record["recours"] = None
@@ -51,29 +46,24 @@ def _weight(day: date) -> float:
 
 def _requests(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = calendar.add_months(month, 1)
     rush = ELECTION_RUSH.get((month.year, month.month), 1.0)
     records: list[Record] = []
-    counts = daily_counts(
-        rng, days_between(month, next_month), REQUESTS_PER_YEAR * ctx.scale, _weight
-    )
-    for day, count in counts:
-        for _ in range(count):
-            channel = weighted(rng, {"EN_LIGNE": 65, "GUICHET": 28, "COURRIER": 7})
-            late = rng.random() < (0.04 if rush > 1 else 0.01)
-            decided = day + timedelta(days=rng.randint(6, 12) if late else rng.randint(0, 5))
-            refused = rng.random() < 0.04
-            records.append(
-                {
-                    "num_demande": f"REU-{month:%y%m}-{len(records) + 1:05d}", "canal": channel,
-                    "motif": weighted(rng, REASONS), "date_depot": day,
-                    "date_decision": decided, "decision": "REFUSEE" if refused else "ACCEPTEE",
-                    "date_notification": decided + timedelta(days=rng.randint(0, 2)),
-                    "recours": refused and rng.random() < 0.3,
-                    "nom_electeur": citizen_name(rng),
-                    "agent": agent_login(ctx, "POP", day, rng),
-                }
-            )  # fmt: skip
+    for day in cohort_days(rng, month, REQUESTS_PER_YEAR * ctx.scale, _weight):
+        channel = weighted(rng, {"EN_LIGNE": 65, "GUICHET": 28, "COURRIER": 7})
+        late = rng.random() < (0.04 if rush > 1 else 0.01)
+        decided = day + timedelta(days=rng.randint(6, 12) if late else rng.randint(0, 5))
+        refused = rng.random() < 0.04
+        records.append(
+            {
+                "num_demande": f"REU-{month:%y%m}-{len(records) + 1:05d}", "canal": channel,
+                "motif": weighted(rng, REASONS), "date_depot": day,
+                "date_decision": decided, "decision": "REFUSEE" if refused else "ACCEPTEE",
+                "date_notification": decided + timedelta(days=rng.randint(0, 2)),
+                "recours": refused and rng.random() < 0.3,
+                "nom_electeur": citizen_name(rng),
+                "agent": agent_login(ctx, "POP", day, rng),
+            }
+        )  # fmt: skip
     return records
 
 

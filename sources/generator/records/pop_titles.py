@@ -22,10 +22,9 @@ from sources.generator.records._front_office_helpers import (
     all_cells,
     citizen_name,
     citizen_phone,
+    cohort_export,
     cohort_rng,
     daily_counts,
-    lifecycle_export,
-    month_starts,
     office_weight,
     weighted,
 )
@@ -38,9 +37,8 @@ LEAD_DAYS = {1: 7, 2: 8, 3: 12, 4: 18, 5: 25, 6: 26, 7: 20, 8: 12, 9: 10, 10: 9,
 
 
 def title_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
-    cohorts = [r for month in month_starts(start, end, 5) for r in _applications(ctx, month)]
-    records = lifecycle_export(
-        cohorts, start, end, received="date_prise_rdv",
+    records = cohort_export(
+        ctx, start, end, _applications, lookback=5, received="date_prise_rdv",
         events=("date_rdv", "date_depot", "date_disponibilite", "date_remise"),
     )  # fmt: skip
     kept = []

@@ -14,8 +14,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from sources.generator import calendar
-from sources.generator.calendar import add_working_days, working_days_between
+from sources.generator.calendar import add_working_days
 from sources.generator.context import GenerationContext
 from sources.generator.records._front_office_helpers import (
     Record,
@@ -23,11 +22,9 @@ from sources.generator.records._front_office_helpers import (
     agent_login,
     all_cells,
     citizen_name,
+    cohort_days,
+    cohort_export,
     cohort_rng,
-    daily_counts,
-    lifecycle_export,
-    month_starts,
-    office_weight,
     weighted,
 )
 from sources.generator.registry import RecordGenerator
@@ -43,9 +40,8 @@ STREETS = ("rue des Lilas", "avenue Jean Jaurès", "chemin des Vignes", "rue Vic
 
 
 def application_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
-    cohorts = [r for month in month_starts(start, end, 8) for r in _applications(ctx, month)]
-    records = lifecycle_export(
-        cohorts, start, end, received="date_depot",
+    records = cohort_export(
+        ctx, start, end, _applications, lookback=8, received="date_depot",
         events=("date_demande_pieces", "date_complet", "date_notif_majoration", "date_decision"),
     )  # fmt: skip
     for record in records:
@@ -63,15 +59,11 @@ def application_rows(ctx: GenerationContext, start: date, end: date) -> list[dic
 
 def _applications(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = calendar.add_months(month, 1)
-    days = working_days_between(month, next_month)
     records: list[Record] = []
     for kind, (yearly, base, extension_share) in TYPES.items():
-        for day, count in daily_counts(rng, days, yearly * ctx.scale, office_weight):
-            for _ in range(count):
-                number = len(records) + 1
-                records.append(_application(ctx, kind, base, extension_share, day, month,
-                                            number, rng))  # fmt: skip
+        for day in cohort_days(rng, month, yearly * ctx.scale):
+            number = len(records) + 1
+            records.append(_application(ctx, kind, base, extension_share, day, month, number, rng))
     return records
 
 
@@ -123,10 +115,8 @@ DAACT_PER_YEAR = 380
 
 
 def completion_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
-    cohorts = [r for month in month_starts(start, end, 6) for r in _declarations(ctx, month)]
-    records = lifecycle_export(
-        cohorts, start, end, received="date_reception", events=("date_controle",)
-    )
+    records = cohort_export(ctx, start, end, _declarations, lookback=6, received="date_reception",
+                            events=("date_controle",))  # fmt: skip
     for record in records:
         if record["date_controle"] is None:
             record["resultat"] = None
@@ -136,34 +126,31 @@ def completion_rows(ctx: GenerationContext, start: date, end: date) -> list[dict
 
 def _declarations(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = calendar.add_months(month, 1)
-    days = working_days_between(month, next_month)
     records: list[Record] = []
-    for day, count in daily_counts(rng, days, DAACT_PER_YEAR * ctx.scale, office_weight):
-        for _ in range(count):
-            kind = weighted(rng, {"DP": 70, "PCMI": 20, "PC": 8, "PA": 2})
-            compulsory = kind in ("PC", "PA") and rng.random() < 0.5
-            deadline = add_months_to(day, 5 if compulsory else 3)
-            roll = rng.random()
-            checked = (
-                day + timedelta(days=rng.randint(10, max(11, (deadline - day).days - 3)))
-                if roll < 0.88 else
-                deadline + timedelta(days=rng.randint(1, 60)) if roll < 0.94 else None
-            )  # fmt: skip
-            filed = day - timedelta(days=rng.randint(200, 900))
-            records.append(
-                {
-                    "num_daact": f"DAACT {DEPARTMENT_COMMUNE} {month:%y} {month:%m}"
-                    f"{len(records) + 1:03d}",
-                    "num_dossier": f"{kind} {DEPARTMENT_COMMUNE} {filed:%y} {filed:%m}"
-                    f"{rng.randint(1, 60):03d}",
-                    "date_reception": day, "recolement_obligatoire": compulsory,
-                    "date_limite": deadline, "date_controle": checked,
-                    "resultat": weighted(rng, {"CONFORME": 90, "NON_CONFORME": 10})
-                    if checked else None,
-                    "instructeur": agent_login(ctx, "URB", day, rng),
-                }
-            )  # fmt: skip
+    for day in cohort_days(rng, month, DAACT_PER_YEAR * ctx.scale):
+        kind = weighted(rng, {"DP": 70, "PCMI": 20, "PC": 8, "PA": 2})
+        compulsory = kind in ("PC", "PA") and rng.random() < 0.5
+        deadline = add_months_to(day, 5 if compulsory else 3)
+        roll = rng.random()
+        checked = (
+            day + timedelta(days=rng.randint(10, max(11, (deadline - day).days - 3)))
+            if roll < 0.88 else
+            deadline + timedelta(days=rng.randint(1, 60)) if roll < 0.94 else None
+        )  # fmt: skip
+        filed = day - timedelta(days=rng.randint(200, 900))
+        records.append(
+            {
+                "num_daact": f"DAACT {DEPARTMENT_COMMUNE} {month:%y} {month:%m}"
+                f"{len(records) + 1:03d}",
+                "num_dossier": f"{kind} {DEPARTMENT_COMMUNE} {filed:%y} {filed:%m}"
+                f"{rng.randint(1, 60):03d}",
+                "date_reception": day, "recolement_obligatoire": compulsory,
+                "date_limite": deadline, "date_controle": checked,
+                "resultat": weighted(rng, {"CONFORME": 90, "NON_CONFORME": 10})
+                if checked else None,
+                "instructeur": agent_login(ctx, "URB", day, rng),
+            }
+        )  # fmt: skip
     return records
 
 

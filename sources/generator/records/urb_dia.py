@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sources.generator import calendar
-from sources.generator.calendar import working_days_between
 from sources.generator.context import GenerationContext
 from sources.generator.records._front_office_helpers import (
     Record,
@@ -19,11 +17,9 @@ from sources.generator.records._front_office_helpers import (
     agent_login,
     all_cells,
     citizen_name,
+    cohort_days,
+    cohort_export,
     cohort_rng,
-    daily_counts,
-    lifecycle_export,
-    month_starts,
-    office_weight,
     weighted,
 )
 from sources.generator.registry import RecordGenerator
@@ -41,9 +37,8 @@ NOTARIES = ("Office notarial du Centre", "SCP Martin et Associés", "Maître Dub
 
 
 def notice_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
-    cohorts = [r for month in month_starts(start, end, 4) for r in _notices(ctx, month)]
-    records = lifecycle_export(
-        cohorts, start, end, received="date_reception",
+    records = cohort_export(
+        ctx, start, end, _notices, lookback=4, received="date_reception",
         events=("date_demande_pieces", "date_reponse_pieces", "date_decision"),
     )  # fmt: skip
     for record in records:
@@ -59,42 +54,39 @@ def notice_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str
 
 def _notices(ctx: GenerationContext, month: date) -> list[Record]:
     rng = cohort_rng(ctx, month)
-    next_month = calendar.add_months(month, 1)
-    days = working_days_between(month, next_month)
     records: list[Record] = []
-    for day, count in daily_counts(rng, days, NOTICES_PER_YEAR * ctx.scale, office_weight):
-        for _ in range(count):
-            kind = weighted(rng, {"MAISON": 45, "APPARTEMENT": 35, "TERRAIN": 10, "LOCAL": 5,
-                                  "AUTRE": 5})  # fmt: skip
-            base_deadline = add_months_to(day, 2)
-            requested = answered = None
-            deadline = base_deadline
-            if rng.random() < 0.06:  # documents or a visit requested: the delay is suspended
-                requested = day + timedelta(days=rng.randint(7, 30))
-                answered = requested + timedelta(days=rng.randint(5, 40))
-                deadline = base_deadline + (answered - requested)
-            roll = rng.random()
-            if roll < 0.10:
-                decision, decided = "SILENCE", None
-            else:
-                decision = weighted(rng, {"RENONCIATION": 97, "PREEMPTION": 2,
-                                          "PREEMPTION_PRIX_REVISE": 1})  # fmt: skip
-                latest = (deadline - (answered or day)).days
-                decided = (answered or day) + timedelta(days=rng.randint(5, max(6, latest - 2)))
-                if rng.random() < 0.01:
-                    decided = deadline + timedelta(days=rng.randint(1, 10))  # too late
-            low, high = PRICES[kind]
-            records.append(
-                {
-                    "num_dia": f"DIA 078 123 {month:%y} {month:%m}{len(records) + 1:03d}",
-                    "date_reception": day, "date_demande_pieces": requested,
-                    "date_reponse_pieces": answered, "date_limite": deadline,
-                    "_base_deadline": base_deadline, "date_decision": decided,
-                    "decision": decision, "prix": round(rng.uniform(low, high), -3),
-                    "nature_bien": kind, "notaire": rng.choice(NOTARIES),
-                    "vendeur": citizen_name(rng), "instructeur": agent_login(ctx, "URB", day, rng),
-                }
-            )  # fmt: skip
+    for day in cohort_days(rng, month, NOTICES_PER_YEAR * ctx.scale):
+        kind = weighted(rng, {"MAISON": 45, "APPARTEMENT": 35, "TERRAIN": 10, "LOCAL": 5,
+                              "AUTRE": 5})  # fmt: skip
+        base_deadline = add_months_to(day, 2)
+        requested = answered = None
+        deadline = base_deadline
+        if rng.random() < 0.06:  # documents or a visit requested: the delay is suspended
+            requested = day + timedelta(days=rng.randint(7, 30))
+            answered = requested + timedelta(days=rng.randint(5, 40))
+            deadline = base_deadline + (answered - requested)
+        roll = rng.random()
+        if roll < 0.10:
+            decision, decided = "SILENCE", None
+        else:
+            decision = weighted(rng, {"RENONCIATION": 97, "PREEMPTION": 2,
+                                      "PREEMPTION_PRIX_REVISE": 1})  # fmt: skip
+            latest = (deadline - (answered or day)).days
+            decided = (answered or day) + timedelta(days=rng.randint(5, max(6, latest - 2)))
+            if rng.random() < 0.01:
+                decided = deadline + timedelta(days=rng.randint(1, 10))  # too late
+        low, high = PRICES[kind]
+        records.append(
+            {
+                "num_dia": f"DIA 078 123 {month:%y} {month:%m}{len(records) + 1:03d}",
+                "date_reception": day, "date_demande_pieces": requested,
+                "date_reponse_pieces": answered, "date_limite": deadline,
+                "_base_deadline": base_deadline, "date_decision": decided,
+                "decision": decision, "prix": round(rng.uniform(low, high), -3),
+                "nature_bien": kind, "notaire": rng.choice(NOTARIES),
+                "vendeur": citizen_name(rng), "instructeur": agent_login(ctx, "URB", day, rng),
+            }
+        )  # fmt: skip
     return records
 
 

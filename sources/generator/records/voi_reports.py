@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 from sources.generator.calendar import add_months, days_between
 from sources.generator.commune import Commune
-from sources.generator.context import Formats, GenerationContext
+from sources.generator.context import Formats
 from sources.generator.defects import DefectPlan
 from sources.generator.records._technical_helpers import (
     Changed,
@@ -24,7 +24,7 @@ from sources.generator.records._technical_helpers import (
     lognormal,
     next_service_moment,
     poisson,
-    register_export,
+    register_rows,
 )
 from sources.generator.registry import RecordGenerator
 
@@ -133,12 +133,7 @@ def report_row(report: Report, end: date, formats: Formats) -> dict[str, str]:
     }
 
 
-def report_rows(ctx: GenerationContext, start: date, end: date) -> list[dict[str, str]]:
-    def month(rng: random.Random, first: date) -> list[Changed]:
-        return month_reports(rng, first, commune=ctx.commune, scale=ctx.scale)
-
-    exported = register_export(ctx, start, end, month, lookback_months=2)
-    return [report_row(changed.record, end, ctx.formats) for changed in exported]
+report_rows = register_rows(month_reports, report_row, lookback_months=2)
 
 
 def _closed_before_created(cells: dict[str, str], rng: random.Random, formats: Formats) -> dict:
