@@ -74,3 +74,26 @@ def test_raw_assets_feed_dbt_and_the_marts_feed_publishing(graph):
     assert dg.AssetKey(["staging", "stg_acc_queue__tickets"]) in children
     fct = dg.AssetKey(["marts", "fct_indicator_values"])
     assert dg.AssetKey(["metabase", "acc"]) in graph.get(fct).child_keys
+
+
+def test_every_business_rule_suite_is_a_blocking_check_on_its_staging_model(repository, graph):
+    from orchestration.defs.quality.definitions import staging_suite_models
+
+    models = staging_suite_models()
+    assert models
+    checks = {key.name: key for key in graph.asset_check_keys}
+    for model in models:
+        key = checks[f"gx_staging_{model}"]
+        assert key.asset_key == dg.AssetKey(["staging", model])
+        assert graph.get(key.asset_key).group_name == "staging"
+        assert graph.get_check_spec(key).blocking
+
+
+def test_the_marts_singular_tests_are_checks_on_the_indicator_values(graph):
+    fct = dg.AssetKey(["marts", "fct_indicator_values"])
+    names = {key.name for key in graph.asset_check_keys if key.asset_key == fct}
+    assert {
+        "assert_indicator_values_within_their_range",
+        "assert_one_indicator_value_per_instance_and_period",
+        "assert_every_closed_period_has_an_indicator_value",
+    } <= names

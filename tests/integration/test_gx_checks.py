@@ -222,3 +222,61 @@ def test_suite_follows_the_contract_and_reference_codes():
         if "regex" in e["kwargs"] and e["kwargs"]["column"] in timestamps:
             assert re.fullmatch(e["kwargs"]["regex"], "03/02/2025 08:31:02")
             assert not re.fullmatch(e["kwargs"]["regex"], "2025-02-03 08:31:02")
+
+
+@pytest.fixture
+def invoices(gx_settings, connect):
+    """A small invoice table, typed as staging has it, plus the amount as raw delivers it."""
+    loader = connect(Role.LOADER, autocommit=True)
+    loader.execute(
+        "drop table if exists raw.probe_invoices;"
+        "create table raw.probe_invoices (invoice_id text, receipt_date date, payment_date date,"
+        " amount_incl_tax numeric, amount_ttc text)"
+    )
+    loader.execute(
+        "insert into raw.probe_invoices values"
+        " ('F-1', '2026-03-02', '2026-03-20', 120.5, '120,5'),"
+        " ('F-2', '2026-03-10', '2026-03-04', 80, '80'),"  # paid before receipt
+        " ('F-3', '2026-03-11', null, -15, '-15')"  # negative amount, not paid yet
+    )
+    yield
+    loader.execute("drop table raw.probe_invoices")
+
+
+def test_business_rules_name_failing_rows_by_key_and_the_defect_they_catch(
+    invoices, tmp_path, monkeypatch
+):
+    from orchestration.defs.quality.suites import _bounds_expectation
+    from sources.contracts import load_contract
+
+    contract = load_contract("fin_accounting__invoices")
+    bounds = _bounds_expectation("probe", contract, contract.column("amount_ttc"), "error")
+    staging = json.loads((gx_checks.SUITES_DIR / "staging" / "stg_fin_accounting__invoices.json")
+                         .read_text())  # fmt: skip
+    columns = {"invoice_id", "receipt_date", "payment_date", "amount_incl_tax"}
+    rules = [
+        e
+        for e in staging["expectations"]
+        if {e["kwargs"].get(k) for k in ("column", "column_A", "column_B")} - {None} <= columns
+        and e["type"] != "unexpected_rows_expectation"  # those read raw._batches
+    ]
+    suite = {**staging, "name": "invoice_rules", "expectations": [*rules, bounds]}
+    (tmp_path / "invoice_rules.json").write_text(json.dumps(suite))
+    monkeypatch.setattr(gx_checks, "SUITES_DIR", tmp_path)
+
+    check = build_gx_asset_check(TICKETS, "invoice_rules", "raw", "probe_invoices")
+    evaluation = check_evaluation(run_pipeline(check))
+
+    assert not evaluation.passed
+    assert evaluation.severity == dg.AssetCheckSeverity.ERROR
+    failures = {
+        (f["type"], f["column"]): f for f in evaluation.metadata["failed_expectations"].value
+    }
+    paid = failures[("expect_column_pair_values_a_to_be_greater_than_b", "payment_date")]
+    assert paid["defects"] == ["paid_before_receipt"]
+    assert (paid["unexpected_count"], paid["row_keys"]) == (1, [{"invoice_id": "F-2"}])
+    negative = failures[("expect_column_values_to_be_between", "amount_incl_tax")]
+    assert negative["row_keys"] == [{"invoice_id": "F-3"}]
+    raw_bound = failures[("unexpected_rows_expectation", "amount_ttc")]
+    assert raw_bound["unexpected_count"] == 1
+    assert len(failures) == 3

@@ -1,15 +1,18 @@
 """The committed GX suites of the raw tables are exactly what their contracts derive."""
 
+import json
 import re
 
 import pytest
 
+from orchestration.defs.quality.gx_checks import SUITES_DIR
 from orchestration.defs.quality.suites import (
     format_regex,
     render,
     suite_for_contract,
     suite_path,
 )
+from orchestration.settings import PROJECT_ROOT
 from sources.contracts import all_contracts, load_contract
 
 
@@ -48,3 +51,24 @@ def test_a_bounded_column_gets_a_sql_rule_that_selects_only_the_offending_value(
     assert query.startswith("select amount_ttc from {batch} where ")
     assert "< 0" in query
     assert ">" not in query.replace("->", "")  # no maximum in the contract, no upper test
+
+
+STAGING_SUITES = sorted((SUITES_DIR / "staging").glob("stg_*.json"))
+
+
+@pytest.mark.parametrize("path", STAGING_SUITES, ids=lambda p: p.stem)
+def test_business_rule_suite_names_rows_by_a_key_that_is_never_personal(path):
+    suite = json.loads(path.read_text(encoding="utf-8"))
+    model = path.stem
+    contract = load_contract(model.removeprefix("stg_"))
+    personal = {c.name for c in contract.columns if c.personal}
+    sql = (PROJECT_ROOT / "dbt_project" / "models" / "staging").rglob(f"{model}.sql")
+    assert suite["name"] == f"staging.{model}"
+    assert next(sql).read_text(encoding="utf-8")  # the dbt model exists
+    assert suite["meta"]["row_key"]
+    assert not set(suite["meta"]["row_key"]) & personal
+    assert not any("pseudonym" in key for key in suite["meta"]["row_key"])
+    native = {"error": "critical", "warn": "warning"}
+    for expectation in suite["expectations"]:
+        assert native[expectation["meta"]["severity"]] == expectation["severity"], expectation
+        assert expectation["description"]

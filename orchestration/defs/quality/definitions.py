@@ -1,6 +1,7 @@
-"""Quality: every raw asset gets its GX suite, a reconciliation check and a quarantine check; dbt
-tests come with the dbt assets (dagster-dbt). Checks are blocking: an ERROR stops everything
-downstream, publishing included."""
+"""Quality: every raw asset gets its GX suite, a reconciliation check and a quarantine check; the
+staging models that carry business rules get their GX suite (`expectations/gx/expectations/
+staging/`); dbt tests, the marts' singular tests included, come with the dbt assets (dagster-dbt).
+Checks are blocking: an ERROR stops everything downstream of the checked asset."""
 
 import dagster as dg
 from psycopg import sql
@@ -8,6 +9,7 @@ from psycopg import sql
 from orchestration.defs.ingest.definitions import raw_asset_key
 from orchestration.defs.quality.gx_checks import SUITES_DIR, build_gx_asset_check
 from orchestration.defs.quality.quarantine import build_quarantine_check
+from orchestration.defs.transform.definitions import dbt_model_key
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse import Role
 from sources.contracts import Contract, all_contracts
@@ -62,14 +64,26 @@ def _gx_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
     return [build_gx_asset_check(raw_asset_key(contract), suite_name, "raw", contract.table)]
 
 
+def staging_suite_models() -> list[str]:
+    """The dbt staging models that have a business-rule suite (one file per model)."""
+    return sorted(path.stem for path in (SUITES_DIR / "staging").glob("stg_*.json"))
+
+
+def _business_rule_check(model: str) -> dg.AssetChecksDefinition:
+    return build_gx_asset_check(dbt_model_key(model), f"staging.{model}", "staging", model)
+
+
 checks = [
-    check
-    for contract in all_contracts()
-    for check in (
-        build_reconciliation_check(contract),
-        build_quarantine_check(contract),
-        *_gx_checks(contract),
-    )
+    *(
+        check
+        for contract in all_contracts()
+        for check in (
+            build_reconciliation_check(contract),
+            build_quarantine_check(contract),
+            *_gx_checks(contract),
+        )
+    ),
+    *(_business_rule_check(model) for model in staging_suite_models()),
 ]
 
 defs = dg.Definitions(asset_checks=checks)

@@ -7,6 +7,7 @@ never reaches a file, and the committed project is only read. The validation run
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -67,6 +68,9 @@ def _validate(suite_name: str, schema: str, table: str) -> dg.AssetCheckResult:
         # GX samples per validation, not per expectation: one expectation on a personal column
         # turns samples off, so its values reach neither Data Docs nor the stored results.
         sampled = not any(getattr(e, "column", None) in personal for e in suite.expectations)
+        # Failing rows are named by the suite's `row_key` columns (never personal: the test of
+        # the suites checks it), so an owner can find them without the check copying values.
+        row_key = list(suite.meta.get("row_key", []))
         validation = context.validation_definitions.add(
             gx.ValidationDefinition(name=suite_name, data=batch, suite=suite)
         )
@@ -78,6 +82,7 @@ def _validate(suite_name: str, schema: str, table: str) -> dg.AssetCheckResult:
                 result_format={
                     "result_format": "SUMMARY",
                     "partial_unexpected_count": 5 if sampled else 0,
+                    **({"unexpected_index_column_names": row_key} if row_key else {}),
                 },
             )
         )
@@ -85,7 +90,7 @@ def _validate(suite_name: str, schema: str, table: str) -> dg.AssetCheckResult:
     finally:
         source.get_execution_engine().engine.dispose()  # no idle pool left behind in the run
     [page] = context.get_docs_sites_urls(resource_identifier=result_id, site_names=[DOCS_SITE])
-    failures = [_failure(r, personal) for r in result.results if not r.success]
+    failures = [_failure(r, personal, row_key) for r in result.results if not r.success]
     stats = result.statistics
     blocking = any(failure["severity"] == "error" for failure in failures)
     return dg.AssetCheckResult(
@@ -96,27 +101,42 @@ def _validate(suite_name: str, schema: str, table: str) -> dg.AssetCheckResult:
             "evaluated_expectations": stats["evaluated_expectations"],
             "successful_expectations": stats["successful_expectations"],
             "unsuccessful_expectations": stats["unsuccessful_expectations"],
-            "failed_expectations": dg.MetadataValue.json(failures),
+            # Staging is typed: samples may hold dates and decimals, shown as text.
+            "failed_expectations": dg.MetadataValue.json(
+                json.loads(json.dumps(failures, default=str))
+            ),
             "data_docs_index": dg.MetadataValue.path(str(settings.data_docs_dir / "index.html")),
             "data_docs_page": dg.MetadataValue.url(page["site_url"]),
         },
     )
 
 
-def _failure(result: Any, personal: set[str]) -> dict[str, Any]:
+def _failure(result: Any, personal: set[str], row_key: list[str]) -> dict[str, Any]:
     config, details = result.expectation_config, result.result or {}
-    column = config.kwargs.get("column")
+    meta = config.meta or {}
+    kwargs = config.kwargs
+    column = kwargs.get("column") or meta.get("column") or kwargs.get("column_A")
     hidden = column in personal  # raw holds personal ids in clear: never copy them into Dagster
+    # A SQL rule (unexpected_rows_expectation) reports its count of rows as the observed value.
+    by_query = config.type == "unexpected_rows_expectation"
     failure = {
         "type": config.type,
         "column": column,
         # Anything but an explicit "warn" blocks: a typo must not silently downgrade a check.
-        "severity": "warn" if (config.meta or {}).get("severity") == "warn" else "error",
-        "unexpected_count": details.get("unexpected_count"),
+        "severity": "warn" if meta.get("severity") == "warn" else "error",
+        "unexpected_count": details.get("observed_value" if by_query else "unexpected_count"),
         "unexpected_percent": details.get("unexpected_percent"),
         "sample": "<personal data>" if hidden else details.get("partial_unexpected_list", [])[:5],
+        "description": config.description,
     }
-    if "observed_value" in details and not hidden:
+    if meta.get("defects"):
+        failure["defects"] = meta["defects"]
+    if row_key and details.get("partial_unexpected_index_list"):
+        failure["row_keys"] = [
+            {key: str(row[key]) for key in row_key}
+            for row in details["partial_unexpected_index_list"][:5]
+        ]
+    if "observed_value" in details and not hidden and not by_query:
         failure["observed_value"] = details["observed_value"]
     if result.exception_info.get("raised_exception"):
         failure["exception"] = str(result.exception_info.get("exception_message"))[:300]
