@@ -10,6 +10,11 @@ up with a bare COPY (see benchmarks/). A line that does not match is not judged 
 sends it to `RecordChecker.problems`, the reference, which says why (or finds it valid: cells
 holding a tab or a backslash are left to the thorough path on purpose). A unit test holds the
 lane to the reference's verdict on valid and broken rows.
+
+The loader works a block of lines at a time: `findall` runs the same expression over a whole block
+(one C call, one tuple of captured cells per line) and `valid_lines` applies the cross-field
+checks to the captured columns with numpy, so no Python code runs per valid line. The block
+verdict is the line verdict, line for line (a unit test holds them together).
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import repeat
+
+import numpy as np
 
 from sources.cells import moment_parser, parse_decimal, parse_integer
 from sources.contracts import Column, ColumnType, Contract, OrderRule, RequiredWhenRule
@@ -36,6 +44,7 @@ _DAY_MONTHS = (
 _SIGNIFICANCE = ("yyyy", "mm", "dd", "HH", "MM", "SS")
 _HOLDS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 Groups = tuple[str | None, ...]
+BlockCheck = Callable[["Columns"], np.ndarray]
 
 
 class RowPattern:
@@ -54,6 +63,7 @@ class RowPattern:
         self._solid = f'[^\\s{d}\\x00\\\\"]'  # a cell character that is not a space
         self._captured: dict[str, int] = {}
         self._post_checks: list[Callable[[Groups], bool]] = []
+        self._block_checks: list[BlockCheck] = []  # the same checks, on a block's columns
         captured = _captured_columns(contract, allowed)
         parts = []
         for column in contract.columns:
@@ -62,16 +72,23 @@ class RowPattern:
                 self._captured[column.name] = len(self._captured)
                 piece = f"({piece})"
             parts.append(piece)
-        self.fullmatch = re.compile(d.join(parts)).fullmatch
+        line = d.join(parts)
+        self.fullmatch = re.compile(line).fullmatch
+        # Every line of a block, in one call: a valid line gives its captured cells and, last,
+        # its line break; any other line (blank lines included) gives empty strings throughout.
+        self.findall = re.compile(f"(?:(?!\\n){line}(\\n)|[^\\n]*\\n)").findall
+        self._line_break = len(self._captured)  # the group that says a line matched
         self.key_groups = [self._captured[name] for name in contract.natural_key]
         for column in contract.columns:
             codes = allowed.get(column.name)
+            index = self._captured.get(column.name)
             if codes is not None and len(codes) > MAX_CODES_IN_PATTERN:
-                self._post_checks.append(_in_codes(self._captured[column.name], codes))
+                self._add_check(_in_codes(index, codes), _codes_of_block(index, codes))
             if column.minimum is not None or column.maximum is not None:
                 key = _sort_key(contract, column.name)
-                self._post_checks.append(_in_range(self._captured[column.name], key, column))
-        self._post_checks += [self._rule(rule, contract) for rule in contract.rules]
+                self._add_check(_in_range(index, key, column))
+        for rule in contract.rules:
+            self._add_check(self._rule(rule, contract), self._block_rule(rule, contract))
 
     def holds(self, groups: Groups) -> bool:
         """The checks of a matched line that a regular expression cannot do (rules, long lists)."""
@@ -83,6 +100,20 @@ class RowPattern:
     @property
     def has_post_checks(self) -> bool:
         return bool(self._post_checks)
+
+    def valid_lines(self, found: list[Groups]) -> np.ndarray:
+        """Which lines of a block are valid rows, given `findall` of the block: the verdict of
+        `fullmatch` then `holds` on each line (blank lines are not rows: False)."""
+        columns = Columns(found)
+        valid = columns.flags(map(operator.eq, columns(self._line_break), repeat("\n")))
+        for check in self._block_checks:
+            valid &= check(columns)
+        return valid
+
+    def _add_check(self, row: Callable[[Groups], bool], block: BlockCheck | None = None) -> None:
+        """A post check, and its block form (by default, the row form applied to every line)."""
+        self._post_checks.append(row)
+        self._block_checks.append(block or (lambda columns: columns.flags(map(row, columns.found))))
 
     def _column(
         self,
@@ -143,6 +174,79 @@ class RowPattern:
 
         return in_order
 
+    def _block_rule(self, rule: OrderRule | RequiredWhenRule, contract: Contract):
+        """The rule on a block's columns (numpy), or None where only the row form exists."""
+        place = self._captured
+        if isinstance(rule, RequiredWhenRule):
+            when = [(place[name], value) for name, value in rule.when.items()]
+            needed = [place[name] for name in rule.columns]
+
+            def required_when(columns: Columns) -> np.ndarray:
+                applies, missing = columns.all_true(), ~columns.all_true()
+                for i, value in when:
+                    applies &= columns.flags(map(operator.eq, columns(i), repeat(value)))
+                for i in needed:
+                    missing |= ~columns.flags(map(bool, map(str.strip, columns(i))))
+                return ~(applies & missing)
+
+            return required_when
+        kinds = {contract.column(term).type for term in rule.terms}
+        if len(kinds) != 1 or not kinds <= {ColumnType.DATE, ColumnType.TIMESTAMP}:
+            return None  # numbers: the row form, on each line
+        spec = contract.file
+        date_only = kinds == {ColumnType.DATE}
+        width, digits = moment_digits(spec.date_format if date_only else spec.timestamp_format)
+        key_type = f"<U{len(digits)}"
+        holds, terms = _HOLDS[rule.operator], [place[term] for term in rule.terms]
+
+        def in_order(columns: Columns) -> np.ndarray:
+            """Each moment as the text of its digits, most significant first (`yyyymmddHHMMSS`),
+            which sorts like the moment. Blank terms are skipped, as in the row form."""
+            valid, seen = columns.all_true(), ~columns.all_true()
+            previous = np.zeros(columns.count, dtype=key_type)
+            for index in terms:
+                texts = np.array(columns(index), dtype=f"<U{width}")
+                codes = texts.view(np.uint32).reshape(columns.count, width)
+                present = codes[:, 0] != 0  # an empty cell is all zeros
+                value = np.ascontiguousarray(codes[:, digits]).view(key_type).ravel()
+                valid &= ~(present & seen) | holds(previous, value)
+                previous = np.where(present, value, previous)
+                seen |= present
+            return valid
+
+        return in_order
+
+
+class Columns:
+    """The captured cells of a block's lines, column by column, each extracted once."""
+
+    def __init__(self, found: list[Groups]):
+        self.found, self.count = found, len(found)
+        self._columns: dict[int, list[str]] = {}
+
+    def __call__(self, index: int) -> list[str]:
+        column = self._columns.get(index)
+        if column is None:
+            column = self._columns[index] = list(map(operator.itemgetter(index), self.found))
+        return column
+
+    def flags(self, values: Iterable[object]) -> np.ndarray:
+        return np.fromiter(values, dtype=bool, count=self.count)
+
+    def all_true(self) -> np.ndarray:
+        return np.ones(self.count, dtype=bool)
+
+
+def moment_digits(pattern: str) -> tuple[int, list[int]]:
+    """The width of a formatted moment and the places of its digits, most significant first:
+    `dd/mm/yyyy HH:MM:SS` gives 19 and [6, 7, 8, 9, 3, 4, 0, 1, 11, 12, 14, 15, 17, 18]."""
+    places, offset = {}, 0
+    for part in re.split("(yyyy|dd|mm|HH|MM|SS)", pattern):
+        if part in _SIGNIFICANCE:
+            places[part] = range(offset, offset + len(part))
+        offset += len(part)
+    return offset, [place for token in _SIGNIFICANCE if token in places for place in places[token]]
+
 
 def moment_pattern(pattern: str) -> str:
     """A regular expression of the texts `cells.moment_parser(pattern)` accepts."""
@@ -196,6 +300,14 @@ def _in_range(index: int, parse: Callable[[str], object], column: Column) -> Cal
 
 def _in_codes(index: int, codes: frozenset[str]) -> Callable[[Groups], bool]:
     return lambda groups: not groups[index] or groups[index] in codes
+
+
+def _codes_of_block(index: int, codes: frozenset[str]) -> BlockCheck:
+    def in_codes(columns: Columns) -> np.ndarray:
+        cells = columns(index)
+        return ~columns.flags(map(bool, cells)) | columns.flags(map(codes.__contains__, cells))
+
+    return in_codes
 
 
 def _sort_key(contract: Contract, name: str) -> Callable[[str], object]:

@@ -2,20 +2,24 @@
 
 Valid rows are written as lines of COPY's text format, joined by blocks, with no per-row dict.
 Two lanes, one verdict. A CSV file with no quote and exactly the contract's columns takes the
-fast lane: each line is matched whole by the contract's `RowPattern`. Any other file, and every
-line the pattern does not match, takes the thorough lane: `RecordChecker` (its fast `passes`,
-then `problems`, the reference, which also says why a row is quarantined).
+fast lane: each line is matched whole by the contract's `RowPattern`, a block of lines at a time
+(no Python code runs per valid line). Any other file, and every line the pattern does not match,
+takes the thorough lane: `RecordChecker` (its fast `passes`, then `problems`, the reference,
+which also says why a row is quarantined).
 """
 
 from __future__ import annotations
 
 import json
+import operator
 import re
 from array import array
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from itertools import chain, repeat
 from typing import IO
 
+import numpy as np
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
@@ -64,12 +68,23 @@ class RowSink:
         if line.count("\t") != self.tabs or _COPY_SPECIAL.search(line):
             line = "\t".join(map(copy_text, row))
         self.pending.append(f"{line}{self.load_columns}{row_number}\n")
+        self.loaded += 1
+
+    def copy_run(self, lines: list[str], found: list, key_of: Callable, first: int) -> None:
+        """Consecutive valid lines of the fast lane (delimiters already tabs), from line `first`:
+        COPY text with the load columns, then the key hashes, with no Python code per line."""
+        numbers = range(first, first + len(lines))
+        load_columns = repeat(self.load_columns)
+        pieces = zip(lines, load_columns, map(str, numbers), repeat("\n"))
+        self.pending.append("".join(chain.from_iterable(pieces)))
+        self.keys.add_run(map(key_of, found), numbers)
+        self.loaded += len(lines)
 
     def flush(self, copy: psycopg.Copy) -> None:
-        """Send the pending lines; the count of loaded rows is kept here, off the per-row path."""
-        copy.write("".join(self.pending))
-        self.loaded += len(self.pending)
-        self.pending.clear()
+        """Send the pending COPY text in one write."""
+        if self.pending:
+            copy.write("".join(self.pending))
+            self.pending.clear()
 
 
 def copy_valid_rows(
@@ -100,28 +115,31 @@ def copy_valid_rows(
 
 
 def _fast_lane(sink: RowSink, pattern: RowPattern, copy: psycopg.Copy) -> None:
-    """Whole lines matched by one regular expression; the rest go through `RowSink.check`."""
+    """Whole blocks of lines checked at once; the lines that fail go through `RowSink.check`.
+
+    Per block: one `findall` of the contract's expression, the cross-field checks on the captured
+    columns (`RowPattern.valid_lines`), then each run of valid lines becomes COPY text, key hashes
+    and line numbers by C-level operations (`str.replace`, `join`, `map`). Rows keep the file's
+    order; an invalid or blank line is handled exactly as in the line by line lane.
+    """
     assert sink.table.unquoted is not None
-    fullmatch, holds, delimiter = pattern.fullmatch, pattern.holds, pattern.delimiter
-    post_checks = pattern.has_post_checks
-    load_columns, pending = sink.load_columns, sink.pending
-    key_hash = sink.keys.hash_of_groups(pattern.key_groups)
-    hashes, rows = sink.keys.hashes.append, sink.keys.rows.append
+    delimiter, findall = pattern.delimiter, pattern.findall
+    key_of = operator.itemgetter(*pattern.key_groups)  # a tuple for a composite key, as `add`
     for first_line, lines in sink.table.unquoted.blocks():
-        row_number = first_line - 1
-        for line in lines:
-            row_number += 1
-            if not line:
-                continue  # a blank line carries no data
-            match = fullmatch(line)
-            if match is not None:
-                groups = match.groups()  # the natural key and the rules' cells
-                if not post_checks or holds(groups):
-                    pending.append(f"{line.replace(delimiter, TAB)}{load_columns}{row_number}\n")
-                    hashes(key_hash(groups))
-                    rows(row_number)
-                    continue
-            sink.check(row_number, line.split(delimiter))
+        text = "\n".join(lines)
+        text += "\n"
+        found = findall(text)
+        if len(found) != len(lines):  # every line ends with a break, so it gives one match
+            raise AssertionError(f"line {first_line}: the block lane lost its lines")
+        runs = [*np.flatnonzero(~pattern.valid_lines(found)).tolist(), len(lines)]
+        tabbed = text.replace(delimiter, TAB).split("\n")
+        start = 0
+        for stop in runs:  # a run of valid lines, then the line that ends it
+            if start < stop:
+                sink.copy_run(tabbed[start:stop], found[start:stop], key_of, first_line + start)
+            if stop < len(lines) and lines[stop]:  # a blank line carries no data
+                sink.check(first_line + stop, lines[stop].split(delimiter))
+            start = stop + 1
         sink.flush(copy)
 
 
@@ -140,20 +158,16 @@ class KeyLedger:
         self.hashes.append(hash(key[0] if len(key) == 1 else key))
         self.rows.append(row_number)
 
-    @staticmethod
-    def hash_of_groups(places: list[int]) -> Callable[[tuple], int]:
-        """The same hash as `add`, from the captured groups of a `RowPattern` match."""
-        if len(places) == 1:
-            only = places[0]
-            return lambda groups: hash(groups[only])
-        return lambda groups: hash(tuple(groups[place] for place in places))
+    def add_run(self, keys: Iterable[object], numbers: range) -> None:
+        """The keys of consecutive lines (a text, or a tuple for a composite key, as `add`)."""
+        hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=len(numbers))
+        self.hashes.frombytes(hashes.view(np.uint8))
+        self.rows.frombytes(np.arange(numbers.start, numbers.stop, dtype=np.int64).view(np.uint8))
 
     def candidates(self) -> list[int]:
         """Lines of the rows whose key hash is not unique (every copy, the first included)."""
         if len(self.hashes) < 2:
             return []
-        import numpy as np  # a sort of 8-byte integers; numpy comes with pandas
-
         hashes = np.frombuffer(self.hashes, dtype=np.int64)
         order = np.argsort(hashes, kind="stable")
         ordered = hashes[order]

@@ -1,0 +1,198 @@
+"""The loader's fast lane works a block of lines at a time: it must give, line for line, the verdict
+of the line by line lane, and the same COPY text, quarantine and duplicate candidates as the
+thorough lane, whatever mix of valid, invalid, blank and escaped lines a block holds."""
+
+from __future__ import annotations
+
+import io
+import random
+from collections import Counter
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from unittest.mock import patch
+
+import pytest
+
+from orchestration.defs.ingest import copy_rows
+from orchestration.defs.ingest.batches import Batch
+from sources.contracts import Contract, RecordChecker, load_contract, open_delivery
+from sources.row_pattern import RowPattern, moment_digits
+
+SITES = [f"S{number:02d}" for number in range(70)]  # more than the pattern holds: a set lookup
+DESKS = [f"D{number:02d}" for number in range(70)]
+
+
+def visits_contract() -> Contract:
+    """A test-only contract with every kind of post check: a long code list, bounds, rules on
+    moments and on numbers, a rule with two required columns, and a composite natural key."""
+    return Contract.model_validate(
+        {
+            "record_type": "REC-TEST-VISIT",
+            "application": "test_desk",
+            "entity": "visits",
+            "description": "Visites de test.",
+            "file": {"pattern": "test_desk__visits_*.csv", "format": "csv", "delimiter": ";",
+                     "encoding": "cp1252"},
+            "natural_key": ["site_id", "visit_no"],
+            "columns": [
+                {"name": "site_id", "type": "code", "required": True, "codes": SITES,
+                 "description": "Site."},
+                {"name": "visit_no", "type": "integer", "required": True, "minimum": 1,
+                 "description": "Numéro."},
+                {"name": "first_try", "type": "integer", "description": "Essai."},
+                {"name": "last_try", "type": "integer", "description": "Dernier essai."},
+                {"name": "arrival_ts", "type": "timestamp", "required": True,
+                 "description": "Arrivée."},
+                {"name": "called_ts", "type": "timestamp", "description": "Appel."},
+                {"name": "end_ts", "type": "timestamp", "description": "Fin."},
+                {"name": "abandoned", "type": "boolean", "required": True,
+                 "description": "Abandon."},
+                {"name": "agent_id", "type": "text", "description": "Agent."},
+                {"name": "desk_id", "type": "code", "codes": DESKS, "description": "Guichet."},
+                {"name": "note", "type": "text", "description": "Note."},
+            ],
+            "rules": [
+                {"kind": "order", "name": "chronology",
+                 "expression": "end_ts >= called_ts >= arrival_ts", "description": "Ordre."},
+                {"kind": "order", "name": "tries", "expression": "last_try >= first_try",
+                 "description": "Essais."},
+                {"kind": "required_when", "name": "served", "columns": ["called_ts", "agent_id"],
+                 "when": {"abandoned": "N"}, "description": "Servi."},
+            ],
+        }
+    )  # fmt: skip
+
+
+SERVED = ["S03", "17", "1", "2", "02/03/2026 08:31:30", "02/03/2026 08:35:31",
+          "02/03/2026 08:48:23", "N", "adurand", "D07", "RAS"]  # fmt: skip
+ABANDONED = ["S03", "17", "", "", "02/03/2026 08:31:30", "", "02/03/2026 08:48:23", "O", "", "",
+             ""]  # fmt: skip
+TRICKY = (
+    "", " ", "\u00a0", "x", "S00", "S69", "S70", "0", "-1", "3", "1 000", "12,5", "O", "N",
+    "02/03/2026 08:31:30", "02/03/2026 08:31:29", "02/03/2026 08:31:31", "01/03/2026 23:59:59",
+    "31/12/2025 08:31:30", "02/03/2027 00:00:00", "29/02/2024 10:00:00", "29/02/2023 10:00:00",
+    "31/04/2026 10:00:00", "02/03/2026 24:00:00", "2/3/2026 08:31:30", "a\tb", "a\\b", "a\x00b",
+    "é", "S03;17", "D69", "D70",
+)  # fmt: skip
+
+
+def mutated_lines(count: int, seed: int) -> list[str]:
+    """Lines of the visits file: valid ones, repeated keys, blank lines and mutated cells."""
+    rng = random.Random(seed)
+    lines = []
+    for number in range(count):
+        cells = list(rng.choice((SERVED, ABANDONED)))
+        cells[1] = str(rng.randint(1, count // 2))  # some keys repeat
+        if rng.random() < 0.6:
+            for place in rng.sample(range(len(cells)), rng.randint(1, 3)):
+                cells[place] = rng.choice(TRICKY)
+        line = ";".join(cells)
+        if number % 97 == 0:
+            line = ""
+        elif number % 89 == 0:
+            line = ";".join(cells[:-1])  # a cell short
+        lines.append(line)
+    return lines
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_block_verdict_is_the_line_verdict(seed):
+    contract = visits_contract()
+    pattern = RowPattern(contract, RecordChecker(contract).allowed)
+    lines = mutated_lines(3000, seed)
+    found = pattern.findall("\n".join(lines) + "\n")
+    assert len(found) == len(lines)
+    by_block = pattern.valid_lines(found).tolist()
+    by_line = []
+    for line in lines:
+        match = pattern.fullmatch(line) if line else None
+        by_line.append(match is not None and pattern.holds(match.groups()))
+    assert by_block == by_line
+    assert 300 < sum(by_line) < len(lines) - 300  # both verdicts were exercised
+    rules_only = [  # lines the expression matches but a post check rejects
+        index for index, line in enumerate(lines)
+        if line and (match := pattern.fullmatch(line)) and not pattern.holds(match.groups())
+    ]  # fmt: skip
+    assert len(rules_only) > 50
+
+
+def test_moment_digits_sort_like_the_moment():
+    assert moment_digits("dd/mm/yyyy HH:MM:SS") == (
+        19, [6, 7, 8, 9, 3, 4, 0, 1, 11, 12, 14, 15, 17, 18]
+    )  # fmt: skip
+    assert moment_digits("yyyy-mm-dd") == (10, [0, 1, 2, 3, 5, 6, 8, 9])
+
+
+class RecordingConnection:
+    """Stands for a psycopg connection: `cursor().copy(statement)` records what is written."""
+
+    def __init__(self):
+        self.written = io.StringIO()
+
+    @contextmanager
+    def cursor(self):
+        yield self
+
+    @contextmanager
+    def copy(self, _statement):
+        yield self.written
+
+
+def load(contract: Contract, path: Path, *, fast: bool):
+    """`copy_valid_rows` on a recording connection: (COPY text, quarantine spool, rows loaded,
+    quarantine reasons, duplicate candidates)."""
+    conn, spool = RecordingConnection(), io.StringIO()
+    batch = Batch(7, contract.table, path.name, "ab" * 32, "2026-03", date(2026, 4, 5), False)
+    with open_delivery(contract, path) as table:
+        assert table.unquoted is not None  # a file the fast lane can take
+        if fast:
+            loaded, reasons, candidates = copy_rows.copy_valid_rows(
+                conn, contract, table, batch, spool
+            )
+        else:
+            with patch.object(copy_rows, "row_pattern_for", return_value=None):
+                loaded, reasons, candidates = copy_rows.copy_valid_rows(
+                    conn, contract, table, batch, spool
+                )
+    return conn.written.getvalue(), spool.getvalue(), loaded, reasons, sorted(candidates)
+
+
+@pytest.mark.parametrize("block_bytes", [1 << 20, 4096])
+def test_fast_lane_loads_what_the_thorough_lane_loads(tmp_path, block_bytes):
+    """Same COPY text (rows, order, line numbers, escapes), same quarantine entries and reasons,
+    same duplicate candidates, whether a block is one whole file or a few dozen lines."""
+    contract = visits_contract()
+    lines = mutated_lines(4000, seed=7)
+    header = ";".join(contract.column_names)
+    path = tmp_path / "test_desk__visits_2026-03.csv"
+    path.write_bytes(("\r\n".join([header, *lines]) + "\r\n").encode("cp1252"))
+    with patch("sources.readers.BLOCK_BYTES", block_bytes):
+        fast = load(contract, path, fast=True)
+    thorough = load(contract, path, fast=False)
+    assert fast == thorough
+    copied, quarantined, loaded, reasons, candidates = fast
+    assert loaded == copied.count("\n") > 1000
+    assert "a\\\\b" in copied  # a backslash reaches COPY escaped (thorough path of that line)
+    expected = {"missing_value", "unparseable_value", "unknown_code", "rule:chronology",
+                "rule:tries", "rule:served", "out_of_range", "malformed_row"}  # fmt: skip
+    assert expected <= set(reasons)
+    assert sum(reasons.values()) == quarantined.count("\n")
+    assert candidates  # repeated keys were seen
+
+
+def test_fast_lane_keeps_the_row_numbers_of_a_real_delivery(tmp_path):
+    """The tickets contract on lines around blank ones: row numbers are the file's lines."""
+    contract = load_contract("acc_queue__tickets")
+    good = ("S00-20260302-{:04d};S00;Guichet 1;ACC;ETC;02/03/2026 08:30:00;02/03/2026 08:52:27;"
+            "02/03/2026 08:57:11;N;;adurand")  # fmt: skip
+    late = good.replace("08:57:11", "08:50:00")  # ends before it was called
+    lines = [good.format(1), "", good.format(2), late.format(3), good.format(2), good.format(4)]
+    path = tmp_path / "acc_queue__tickets_2026-03.csv"
+    path.write_bytes(("\r\n".join([";".join(contract.column_names), *lines]) + "\r\n").encode())
+    copied, quarantined, loaded, reasons, candidates = load(contract, path, fast=True)
+    numbers = [int(line.rsplit("\t", 1)[1]) for line in copied.splitlines()]
+    assert numbers == [2, 4, 6, 7]
+    assert (loaded, reasons) == (4, Counter({"rule:chronology": 1}))
+    assert quarantined.startswith("[5, ")
+    assert candidates == [4, 6]  # ticket 2 twice: SQL then moves the later copy
