@@ -11,15 +11,15 @@ batches as (
 
 ),
 
-files as (
+quarantine as (
 
-    select * from {{ source('ingest', 'files') }}
+    select * from {{ ref('int_data_quality_quarantine') }}
 
 ),
 
-quarantine as (
+refused_files as (
 
-    select * from {{ source('ingest', 'quarantine') }}
+    select * from {{ ref('int_data_quality_refused_files') }}
 
 ),
 
@@ -81,67 +81,26 @@ loaded_files as (
 
 ),
 
-refused_deliveries as (
-
-    -- The delivery month as the loader reads it from the file name (`…_2026-03.csv`).
-    select
-        table_name,
-        substring(original_name from '_([0-9]{4}-(?:0[1-9]|1[0-2]))\.[^.]+$') as period
-    from files
-    where status = 'refused'
-
-),
-
-refused_files as (
-
-    select
-        table_name,
-        period,
-        count(*) as refused_files
-    from refused_deliveries
-    group by table_name, period
-
-),
-
-quarantined_rows as (
+reason_counts as (
 
     select
         quarantine.batch_id,
         quarantine.reason,
-        quarantine.field,
-        missing.required_cells as missing_required_cells
+        quarantine.quarantined_rows,
+        case
+            when quarantine.reason = 'missing_value' then 'valeur obligatoire manquante'
+            when quarantine.reason = 'unparseable_value' then 'valeur illisible'
+            when quarantine.reason = 'unknown_code' then 'code inconnu'
+            when quarantine.reason = 'out_of_range' then 'valeur hors bornes'
+            when quarantine.reason = 'invalid_character' then 'caractère interdit'
+            when quarantine.reason = 'malformed_row' then 'ligne mal formée'
+            when quarantine.reason = 'duplicate_key' then 'clé naturelle en double'
+            when quarantine.reason like 'rule:%'
+                then 'règle « ' || substr(quarantine.reason, 6) || ' » non respectée'
+            else quarantine.reason
+        end || coalesce(' (' || quarantine.field || ')', '') as reason_label
     from quarantine
     inner join current_batches on quarantine.batch_id = current_batches.batch_id
-    inner join record_types on quarantine.table_name = record_types.table_name
-    cross join lateral (
-        -- Blank as the loader means it: no character other than white space.
-        select count(*) as required_cells
-        from unnest(record_types.required_columns) as required (column_name)
-        where coalesce(quarantine.record ->> required.column_name, '') !~ '\S'
-    ) as missing
-
-),
-
-reason_counts as (
-
-    select
-        batch_id,
-        reason,
-        field,
-        count(*) as row_count,
-        case
-            when reason = 'missing_value' then 'valeur obligatoire manquante'
-            when reason = 'unparseable_value' then 'valeur illisible'
-            when reason = 'unknown_code' then 'code inconnu'
-            when reason = 'out_of_range' then 'valeur hors bornes'
-            when reason = 'invalid_character' then 'caractère interdit'
-            when reason = 'malformed_row' then 'ligne mal formée'
-            when reason = 'duplicate_key' then 'clé naturelle en double'
-            when reason like 'rule:%' then 'règle « ' || substr(reason, 6) || ' » non respectée'
-            else reason
-        end || coalesce(' (' || field || ')', '') as reason_label
-    from quarantined_rows
-    group by batch_id, reason, field
 
 ),
 
@@ -149,13 +108,13 @@ quarantine_counts as (
 
     select
         batch_id,
-        count(*) filter (where reason = 'duplicate_key') as duplicate_rows,
-        count(*) filter (where reason like 'rule:%') as rule_failed_rows,
-        count(*) filter (
+        sum(quarantined_rows) filter (where reason = 'duplicate_key')::bigint as duplicate_rows,
+        sum(quarantined_rows) filter (where reason like 'rule:%')::bigint as rule_failed_rows,
+        sum(quarantined_rows) filter (
             where reason <> 'duplicate_key' and reason not like 'rule:%'
-        ) as cell_failed_rows,
+        )::bigint as cell_failed_rows,
         sum(missing_required_cells)::bigint as missing_required_cells
-    from quarantined_rows
+    from quarantine
     group by batch_id
 
 ),
@@ -165,10 +124,12 @@ quarantine_reasons as (
     select
         batch_id,
         string_agg(
-            reason_label || ' : ' || row_count, ' ; ' order by row_count desc, reason_label asc
+            reason_label || ' : ' || quarantined_rows, ' ; '
+            order by quarantined_rows desc, reason_label asc
         ) as quarantine_reasons,
         string_agg(
-            reason_label || ' : ' || row_count, ' ; ' order by row_count desc, reason_label asc
+            reason_label || ' : ' || quarantined_rows, ' ; '
+            order by quarantined_rows desc, reason_label asc
         ) filter (where reason like 'rule:%') as rule_reasons
     from reason_counts
     group by batch_id

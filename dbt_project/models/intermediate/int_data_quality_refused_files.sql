@@ -1,0 +1,35 @@
+{#- One row per source x delivery period with files refused whole (grain: table_name, period):
+    how many, the period read from the file name as the loader reads it (`…_2026-03.csv`); a
+    refused file without one is left out. raw._files is named directly, as macros/
+    latest_delivery.sql names raw._current_batches (see _intermediate__data_quality.yml). -#}
+with
+
+files as (
+
+    select * from raw._files
+
+),
+
+refused as (
+
+    select
+        table_name,
+        substring(original_name from '_([0-9]{4}-(?:0[1-9]|1[0-2]))\.[^.]+$') as period
+    from files
+    where status = 'refused'
+
+),
+
+final as (
+
+    select
+        table_name,
+        period,
+        count(*) as refused_files
+    from refused
+    where period is not null
+    group by table_name, period
+
+)
+
+select * from final
