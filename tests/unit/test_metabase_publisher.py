@@ -6,6 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from orchestration.catalog import load_catalog
+from orchestration.defs.publish.dashboards import collection_spec as services_spec
+from orchestration.defs.publish.data_quality import DASHBOARD_KEY, data_quality_collection_spec
 from orchestration.metabase import (
     CardSpec,
     CollectionSpec,
@@ -308,3 +311,49 @@ def test_one_card_key_with_two_definitions_is_refused() -> None:
                 DashboardSpec(key="d2", name="D2", cards=[clash]),
             ],
         )
+
+
+# -- the data-quality dashboard, next to the service dashboards -----------------------------------
+
+
+def _service_dashboards() -> CollectionSpec:
+    catalog = load_catalog()
+    first_service = sorted({instance.service for instance in catalog.instances})[0]
+    spec = services_spec(catalog)
+    dashboards = [d for d in spec.dashboards if d.key == f"{first_service.lower()}/dashboard"]
+    return spec.model_copy(update={"dashboards": dashboards})
+
+
+def test_data_quality_dashboard_joins_the_service_collection_without_touching_it(
+    publisher: Publisher,
+) -> None:
+    services = publisher.publish(_service_dashboards())
+    publisher.emulator.requests.clear()
+
+    quality = publisher.publish(data_quality_collection_spec())
+
+    state = publisher.emulator.state
+    assert quality.collection_id == services.collection_id
+    assert quality.database_id == services.database_id
+    written = {path for _, path in writes(publisher)}
+    assert not any(f"/api/dashboard/{i}" in written for i in services.dashboard_ids.values())
+    assert not any(f"/api/card/{i}" in written for i in services.card_ids.values())
+    dashboard = state.dashboards[quality.dashboard_ids[DASHBOARD_KEY]]
+    assert dashboard["name"] == "Qualité des données"
+    assert dashboard["collection_id"] == services.collection_id
+    (service_filter,) = dashboard["parameters"]
+    mapped = {
+        m["card_id"] for dc in dashboard["dashcards"] for m in dc["parameter_mappings"]
+    }  # every card follows the service filter
+    assert service_filter["slug"] == "service"
+    assert mapped == set(quality.card_ids.values())
+    for card_id in quality.card_ids.values():
+        sql = state.cards[card_id]["dataset_query"]["native"]["query"]
+        assert "marts.fct_data_quality" in sql
+        assert "marts." + "fct_indicator_values" not in sql
+    publisher.emulator.requests.clear()
+
+    again = publisher.publish(data_quality_collection_spec())
+
+    assert writes(publisher) == []
+    assert again.created == again.updated == 0

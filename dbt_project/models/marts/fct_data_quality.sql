@@ -262,6 +262,8 @@ final as (
             else '#ED6E6E'
         end as status_colour,
         scored.detail,
+        {{ good_from }}::numeric as good_from,
+        {{ watch_from }}::numeric as watch_from,
         '{{ invocation_id }}'::text as dbt_invocation_id
     from scored
     inner join record_types on scored.table_name = record_types.table_name

@@ -9,6 +9,11 @@ from orchestration.catalog import Catalog, Definition
 from orchestration.metabase.specs import CardSpec, CollectionSpec, DashboardSpec
 
 COLLECTION_KEY = "pilotage"
+COLLECTION_NAME = "Pilotage qualité"
+COLLECTION_DESCRIPTION = (
+    "Tableaux de bord des services, générés depuis le catalogue d'indicateurs, et qualité des "
+    "données livrées par les applications."
+)
 
 VALUES_SQL = """select
     period_start as "Période",
@@ -78,7 +83,7 @@ def collection_spec(catalog: Catalog) -> CollectionSpec:
         )
     return CollectionSpec(
         key=COLLECTION_KEY,
-        name="Pilotage qualité",
-        description="Tableaux de bord des services, générés depuis le catalogue d'indicateurs.",
+        name=COLLECTION_NAME,
+        description=COLLECTION_DESCRIPTION,
         dashboards=dashboards,
     )

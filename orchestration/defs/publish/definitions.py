@@ -1,5 +1,5 @@
-"""Publish: Metabase collection, questions and dashboards generated from the catalog."""
-
+"""Publish: Metabase collection, questions and dashboards generated from the catalog (one per
+service) and the data-quality dashboard."""
 
 import json
 
@@ -7,10 +7,11 @@ import dagster as dg
 
 from orchestration.catalog import load_catalog
 from orchestration.defs.publish.dashboards import collection_spec
+from orchestration.defs.publish.data_quality import DASHBOARD_KEY, data_quality_collection_spec
 from orchestration.defs.transform.definitions import dbt_model_key
 from orchestration.metabase.client import MetabaseClient
 from orchestration.metabase.publisher import apply, plan
-from orchestration.metabase.specs import DatabaseSpec
+from orchestration.metabase.specs import CollectionSpec, DatabaseSpec
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse import Role, role_password
 
@@ -80,6 +81,42 @@ def _client(warehouse: WarehouseResource) -> MetabaseClient | None:
     )
 
 
+def _publish(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    spec: CollectionSpec,
+    desired_state_file: str,
+) -> dict[str, dict]:
+    """Converge Metabase on `spec` (idempotent plan/apply); the metadata of each dashboard by key.
+
+    Without METABASE_URL the desired state is written to the state folder and nothing is sent.
+    """
+    client = _client(warehouse)
+    if client is None:
+        out = warehouse.settings().state_dir / "publish" / desired_state_file
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(spec.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        context.log.warning(f"METABASE_URL is not set: desired state written to {out}, not sent")
+        return {
+            d.key: {"published": False, "desired_state": dg.MetadataValue.path(str(out))}
+            for d in spec.dashboards
+        }
+    state = PostgresStateStore(warehouse)
+    result = apply(client, plan(client, _database_spec(warehouse), spec, state), state)
+    return {
+        d.key: {
+            "published": True,
+            "dashboard_url": dg.MetadataValue.url(
+                f"{client.url}/dashboard/{result.dashboard_ids[d.key]}"
+            ),
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        }
+        for d in spec.dashboards
+    }
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -97,33 +134,29 @@ def metabase_dashboards(context: dg.AssetExecutionContext, warehouse: WarehouseR
     """Converge Metabase on the catalog's dashboards (idempotent plan/apply). Without METABASE_URL
     the desired state is written to the state folder for review and nothing is sent."""
     spec = collection_spec(load_catalog(warehouse.settings().catalog_dir))
-    client = _client(warehouse)
-    settings = warehouse.settings()
-    if client is None:
-        out = settings.state_dir / "publish" / "metabase_collection.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(spec.model_dump(mode="json"), ensure_ascii=False, indent=2))
-        context.log.warning(f"METABASE_URL is not set: desired state written to {out}, not sent")
-        for dashboard in spec.dashboards:
-            yield dg.MaterializeResult(
-                asset_key=["metabase", dashboard.key.split("/")[0]],
-                metadata={"published": False, "desired_state": dg.MetadataValue.path(str(out))},
-            )
-        return
-    state = PostgresStateStore(warehouse)
-    result = apply(client, plan(client, _database_spec(warehouse), spec, state), state)
+    published = _publish(context, warehouse, spec, "metabase_collection.json")
     for dashboard in spec.dashboards:
-        dashboard_id = result.dashboard_ids[dashboard.key]
         yield dg.MaterializeResult(
             asset_key=["metabase", dashboard.key.split("/")[0]],
-            metadata={
-                "published": True,
-                "dashboard_url": dg.MetadataValue.url(f"{client.url}/dashboard/{dashboard_id}"),
-                "created": result.created,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-            },
+            metadata=published[dashboard.key],
         )
 
 
-defs = dg.Definitions(assets=[metabase_dashboards])
+@dg.asset(
+    key=["metabase", "data_quality"],
+    deps=[dbt_model_key("fct_data_quality")],
+    group_name="publish",
+    kinds={"metabase"},
+    description="Metabase dashboard « Qualité des données »: questions on marts.fct_data_quality "
+    "(one row per source x delivery period x dimension), in the collection of the services.",
+)
+def data_quality_dashboard(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Converge Metabase on the data-quality dashboard (idempotent plan/apply), apart from the
+    service dashboards so that a failed check on one mart does not hold back the other's
+    publication. Without METABASE_URL the desired state is written for review, nothing sent."""
+    spec = data_quality_collection_spec()
+    published = _publish(context, warehouse, spec, "data_quality_dashboard.json")
+    return dg.MaterializeResult(metadata=published[DASHBOARD_KEY])
+
+
+defs = dg.Definitions(assets=[metabase_dashboards, data_quality_dashboard])
