@@ -11,10 +11,12 @@ With `defects=True`, a few rows are broken on purpose and `_defects_manifest.jso
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sources.contracts import Contract, load_contract
 from sources.generator import registry
@@ -31,6 +33,8 @@ from sources.generator.registry import RecordGenerator
 from sources.generator.writers import first_data_line, write_delivery
 
 MANIFEST_NAME = "_defects_manifest.json"
+
+PARIS = ZoneInfo("Europe/Paris")  # the commune's clock, for delivery times
 
 
 @dataclass(frozen=True)
@@ -141,8 +145,24 @@ def _generate_file(
         tagged = [TaggedRow(cells) for cells in rows]
     path = landing_dir / contract.file.pattern.replace("*", period.label)
     write_delivery(path, contract, [row.cells for row in tagged], title=_title(contract, period))
+    _stamp_delivery_time(path, contract, period, seed)
     generated = GeneratedFile(path, contract.record_type, period.label, len(tagged), contract.table)
     return generated, list(_manifest_entries(path.name, tagged, contract, plan))
+
+
+def _stamp_delivery_time(path: Path, contract: Contract, period: Period, seed: int) -> None:
+    """Date the file as the application would have delivered it: a working hour on one of the
+    days after its period ends, within the contract's grace days (`late_after_days`).
+
+    The loader reads a landing file's modification time as its reception time, which decides
+    whether it is late; a file stamped "now" would make every generated period look late.
+    """
+    rng = period_rng(seed, f"delivery/{contract.table}", period.label)
+    grace = max(contract.file.late_after_days, 1)
+    day = period.end + timedelta(days=rng.randrange(grace))
+    moment = datetime.combine(day, time(rng.randint(7, 17), rng.randrange(60)), PARIS)
+    stamp = moment.timestamp()
+    os.utime(path, (stamp, stamp))
 
 
 def _checked(rows: list[dict[str, str]], contract: Contract) -> list[dict[str, str]]:

@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import holidays
 import openpyxl
@@ -62,6 +63,9 @@ def read_rows(report: GenerationReport) -> list[tuple[str, int, dict[str, str]]]
     ]
 
 
+PARIS = ZoneInfo("Europe/Paris")
+
+
 def stamp(record: dict[str, str], column: str) -> datetime:
     return datetime.strptime(record[column], STAMP)
 
@@ -101,6 +105,19 @@ def test_same_seed_writes_byte_identical_files(tmp_path):
     )
     assert [f.path.read_bytes() for f in first.files] == [f.path.read_bytes() for f in again.files]
     assert [f.path.read_bytes() for f in first.files] != [f.path.read_bytes() for f in other.files]
+
+
+def test_files_are_dated_when_the_application_delivers_them_within_the_grace_days(year_2026):
+    """The loader takes a landing file's modification time as its reception time."""
+    from orchestration.defs.ingest.batches import expected_delivery
+
+    report, _ = year_2026
+    grace = CONTRACT.file.late_after_days
+    for file in report.files:
+        received = datetime.fromtimestamp(file.path.stat().st_mtime, tz=PARIS).date()
+        year, month = map(int, file.period.split("-"))
+        period_end = date(year + month // 12, month % 12 + 1, 1)  # excluded
+        assert period_end <= received <= expected_delivery(file.period, grace), file.path.name
 
 
 def test_one_file_per_delivery_month_named_after_the_contract_pattern(year_2026):
