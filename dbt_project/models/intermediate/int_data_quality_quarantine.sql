@@ -1,14 +1,11 @@
 {#- One row per batch x quarantine reason x field (grain: batch_id, reason, field): how many rows
     the loader kept out of raw, and how many required cells they left blank. Counts only: the
-    rows themselves (raw._quarantine.record, possibly personal data) stay in raw.
-    raw._quarantine is named directly, as macros/latest_delivery.sql names raw._current_batches:
-    it is the loader's ledger, and Dagster knows only raw._batches as its asset (see
-    _intermediate__data_quality.yml). -#}
+    rows themselves (raw._quarantine.record, possibly personal data) stay in raw. -#}
 with
 
 quarantine as (
 
-    select * from raw._quarantine
+    select * from {{ source('ingest', 'quarantine') }}
 
 ),
 

@@ -1,12 +1,11 @@
 {#- One row per source x delivery period with files refused whole (grain: table_name, period):
     how many, the period read from the file name as the loader reads it (`…_2026-03.csv`); a
-    refused file without one is left out. raw._files is named directly, as macros/
-    latest_delivery.sql names raw._current_batches (see _intermediate__data_quality.yml). -#}
+    refused file without one is left out. -#}
 with
 
 files as (
 
-    select * from raw._files
+    select * from {{ source('ingest', 'files') }}
 
 ),
 

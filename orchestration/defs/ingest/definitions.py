@@ -108,15 +108,25 @@ def _metadata(period: str | None, reports: list[LoadReport]) -> dict:
 
 ingest_assets = [build_ingest_asset(contract) for contract in all_contracts()]
 
-# The loader's ledger: written by every ingest asset as it loads a file, read by dbt for the
-# reporting window. Declared so that lineage shows it, not materialized on its own.
-load_ledger = dg.AssetSpec(
-    ["raw", "_batches"],
-    group_name="ingest_ledger",
-    deps=[raw_asset_key(contract) for contract in all_contracts()],
-    description="raw._batches: one row per loaded file (table, delivery period, rows in / loaded / "
+# The loader's ledger: written by every ingest asset as it loads a file, read by dbt (reporting
+# window, data-quality scorecard). Declared so that lineage shows it, not materialized on its own.
+LEDGER_TABLES = {
+    "_batches": "raw._batches: one row per loaded file (table, delivery period, rows in / loaded / "
     "quarantined, late flag, superseding batch), written by the ingest assets.",
-    kinds={"postgres"},
-)
+    "_files": "raw._files: one row per delivered file by content (sha256), its archive path and, "
+    "for a file refused whole, the reason.",
+    "_quarantine": "raw._quarantine: one row per input row kept out of raw, with its file, line, "
+    "field and reason (the row as delivered stays in raw: it may hold personal data).",
+}
+load_ledger = [
+    dg.AssetSpec(
+        ["raw", table],
+        group_name="ingest_ledger",
+        deps=[raw_asset_key(contract) for contract in all_contracts()],
+        description=description,
+        kinds={"postgres"},
+    )
+    for table, description in LEDGER_TABLES.items()
+]
 
-defs = dg.Definitions(assets=[indicator_catalog, *ingest_assets, load_ledger])
+defs = dg.Definitions(assets=[indicator_catalog, *ingest_assets, *load_ledger])
