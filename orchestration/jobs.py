@@ -20,7 +20,6 @@ build_all_job = dg.define_asset_job(
 ingest_deliveries_job = dg.define_asset_job(
     "ingest_deliveries_job",
     selection=dg.AssetSelection.assets(*(raw_asset_key(c) for c in CONTRACTS)),
-    partitions_def=delivery_months,
     description="Load the landed files of one delivery month into raw (runs of the sensor).",
 )
 
