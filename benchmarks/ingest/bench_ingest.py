@@ -15,8 +15,10 @@ c. `pandas.read_csv(dtype=str)` + `DataFrame.to_sql` through SQLAlchemy and psyc
 The file carries the generator's defects (about one row in 400), so quarantine is exercised, and
 the run fails if the two lanes do not quarantine the same rows. Each path runs in its own
 transaction and is timed to its commit; with `--repeat N` the best of N is kept (the usual way to
-measure on a shared machine), pandas excepted (once: it is the slow one). `--profile` runs (a)
-under cProfile and prints the hottest functions instead of the comparison.
+measure on a shared machine), pandas excepted (once: it is the slow one). Each path also reports
+the CPU seconds it used, here and in its PostgreSQL backend: unlike wall time, they do not depend
+on what else the machine runs. `--profile` runs (a) under cProfile and prints the hottest
+functions instead of the comparison.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ class Timing:
     rows: int
     seconds: float
     quarantined: tuple[tuple[str, int], ...] = ()
+    client_cpu: float | None = None  # CPU seconds of this Python process
+    server_cpu: float | None = None  # CPU seconds of the PostgreSQL backend serving it
 
     @property
     def rows_per_second(self) -> float:
@@ -148,9 +152,10 @@ def time_our_path(bench: Bench, lane: str, attempt: int) -> Timing:
         psycopg.connect(url, autocommit=True) as conn,
         forced if lane == "thorough" else nullcontext(),
     ):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), CpuClock(conn)
         report = load_file(conn, bench.contract, landed, bench.work / "archive")
         seconds = time.perf_counter() - started
+        client_cpu, server_cpu = cpu.spent()
     if report.refused:
         raise SystemExit(f"our path refused the file: {report.refused}")
     print(
@@ -158,7 +163,9 @@ def time_our_path(bench: Bench, lane: str, attempt: int) -> Timing:
         f"{report.rows_quarantined:,} quarantined {report.quarantine_reasons}"
     )
     reasons = tuple(sorted(report.quarantine_reasons.items()))
-    return Timing(f"load_file, {lane} lane", report.rows_in, seconds, reasons)
+    return Timing(
+        f"load_file, {lane} lane", report.rows_in, seconds, reasons, client_cpu, server_cpu
+    )
 
 
 def time_bare_copy(bench: Bench, attempt: int) -> Timing:
@@ -172,14 +179,15 @@ def time_bare_copy(bench: Bench, attempt: int) -> Timing:
     with psycopg.connect(bench.server.admin_url_for(bench.settings.warehouse_db)) as conn:
         conn.execute(sql.SQL("create table {} ({})").format(table, columns))
         conn.commit()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), CpuClock(conn)
         with conn.cursor().copy(statement) as copy, bench.source.open("rb") as handle:
             while chunk := handle.read(1 << 20):
                 copy.write(chunk)
         conn.commit()
         seconds = time.perf_counter() - started
+        client_cpu, server_cpu = cpu.spent()
     print(f"bare COPY: {seconds:.2f} s")
-    return Timing("bare COPY", bench.rows, seconds)
+    return Timing("bare COPY", bench.rows, seconds, (), client_cpu, server_cpu)
 
 
 def time_pandas(bench: Bench) -> Timing:
@@ -189,16 +197,41 @@ def time_pandas(bench: Bench) -> Timing:
     url = bench.server.admin_url_for(bench.settings.warehouse_db)
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     try:
-        started = time.perf_counter()
+        started, client_started = time.perf_counter(), time.process_time()
         frame = pd.read_csv(
             bench.source, sep=";", encoding="cp1252", dtype=str, keep_default_na=False
         )
         frame.to_sql("pandas_tickets", engine, schema="public", index=False, chunksize=10_000)
         seconds = time.perf_counter() - started
+        client_cpu = time.process_time() - client_started
     finally:
         engine.dispose()
     print(f"pandas: {seconds:.2f} s")
-    return Timing("pandas read_csv + to_sql", bench.rows, seconds)
+    return Timing("pandas read_csv + to_sql", bench.rows, seconds, (), client_cpu)
+
+
+class CpuClock:
+    """CPU seconds spent since creation by this process and by the connection's backend.
+
+    Wall time on a shared machine depends on what else runs; CPU time says what each path
+    costs. The backend's comes from `/proc/<pid>/stat` (Linux; the embedded server is a local
+    child process), None elsewhere. Parallel query workers are not counted."""
+
+    def __init__(self, conn: psycopg.Connection):
+        self.stat = Path(f"/proc/{conn.info.backend_pid}/stat")
+        self.client, self.server = time.process_time(), self._server()
+
+    def spent(self) -> tuple[float, float | None]:
+        server = self._server()
+        spent = None if server is None or self.server is None else server - self.server
+        return time.process_time() - self.client, spent
+
+    def _server(self) -> float | None:
+        try:
+            fields = self.stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def report(timings: list[Timing], bench: Bench) -> None:
@@ -208,11 +241,12 @@ def report(timings: list[Timing], bench: Bench) -> None:
         f"{bench.rows:,} rows, {bench.source.stat().st_size / 2**20:.1f} MiB"
     )
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
-    print(f"{'path':<30}{'seconds':>9}{'rows/s':>12}{'vs COPY':>9}")
+    print(f"{'path':<30}{'seconds':>9}{'rows/s':>12}{'vs COPY':>9}{'CPU: ours':>11}{'server':>8}")
     for timing in timings:
         print(
             f"{timing.path:<30}{timing.seconds:>9.2f}{timing.rows_per_second:>12,.0f}"
             f"{timing.rows_per_second / copy.rows_per_second:>8.2f}x"
+            f"{_seconds(timing.client_cpu):>11}{_seconds(timing.server_cpu):>8}"
         )
     ours, thorough = timings[0], timings[1]
     print(f"\nours / bare COPY = {ours.rows_per_second / copy.rows_per_second:.2f} (goal >= 0.5)")
@@ -221,6 +255,10 @@ def report(timings: list[Timing], bench: Bench) -> None:
     if pandas:
         ratio = ours.rows_per_second / pandas.rows_per_second
         print(f"ours / pandas to_sql = {ratio:.1f} (goal >= 10)")
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 if __name__ == "__main__":
