@@ -108,7 +108,9 @@
 {%- endmacro %}
 
 
-{% macro indicator_observations(d) -%}
+{% macro indicator_observations(d, source_relation=none) -%}
+    {#- `source_relation` replaces the definition's staging model by a relation of the same
+        columns: the incremental build passes the rows not yet observed (incremental.sql). -#}
     {%- set population, numerator, measure = indicator_flags(d) -%}
     select
         instances.instance_id as indicator_instance_id,
@@ -122,7 +124,7 @@
         coalesce({{ population }} and {{ numerator }}, false) as in_numerator,
         ({{ measure }})::numeric as measure,
         {{ ('source.' ~ d.subject) if d.subject else 'null' }}::text as subject
-    from {{ ref(d.source_model) }} as source
+    from {{ source_relation or ref(d.source_model) }} as source
     {%- if d.delay and d.delay.unit == 'working_days' %}
     left join {{ ref('int_calendar_days') }} as delay_start_day
         on source.{{ d.delay.start }}::date = delay_start_day.calendar_day

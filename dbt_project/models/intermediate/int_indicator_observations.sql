@@ -68,22 +68,21 @@
 -- depends_on: {{ ref('stg_vaj_subsidies__subsidy_applications') }}
 -- depends_on: {{ ref('stg_voi_reports__reports') }}
 
-{%- set empty -%}
-    select
-        null::text as indicator_instance_id,
-        null::text as indicator_id,
-        null::date as period_start,
-        null::date as observed_on,
-        null::text as source_model,
-        null::bigint as _batch_id,
-        null::integer as _row_number,
-        null::boolean as in_denominator,
-        null::boolean as in_numerator,
-        null::numeric as measure,
-        null::text as subject
-    from instances
-    where false
-{%- endset %}
+{#- Incremental (macros/indicators/incremental.sql): the pre-hook deletes the observations of
+    rows that left staging, the model compiles the rows not yet observed; a changed catalog,
+    compiler, staging or calendar (the fingerprint) makes the run a full rebuild. These settings
+    are the model's own, next to the SQL they depend on, hence here rather than in
+    dbt_project.yml (which sets the materialisation). -#}
+{{ config(
+    incremental_strategy='delete+insert',
+    unique_key=['source_model', '_batch_id', '_row_number'],
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ indicator_observations_prune() }}",
+    post_hook="{{ indicator_observations_record() }}",
+) }}
+
+{%- set definitions = indicator_definitions() -%}
+{%- set mode = indicator_observations_mode(definitions) %}
 
 with
 
@@ -93,9 +92,11 @@ instances as (
 
 ),
 
+{{ indicator_pending_ctes(definitions, mode) }}
+
 final as (
 
-    {{ indicator_union(indicator_definitions(), 'indicator_observations', empty) }}
+    {{ indicator_observations_union(definitions, mode) }}
 
 )
 

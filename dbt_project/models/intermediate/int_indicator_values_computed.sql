@@ -18,7 +18,9 @@
 
 with
 
-observations as (
+-- Not materialized: each definition then reads its own rows through the index on indicator_id,
+-- where a materialized CTE would be copied once and scanned in full per definition.
+observations as not materialized (
 
     select * from {{ ref('int_indicator_observations') }}
 
