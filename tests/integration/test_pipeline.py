@@ -4,112 +4,32 @@ through real Dagster, real dbt and a real PostgreSQL."""
 from __future__ import annotations
 
 import csv
-import os
-import shutil
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
-from dagster import DagsterInstance
 
-from orchestration.warehouse import Role, role_url
-from sources.generator import generate_landing
-from tests.metabase_emulator.server import running_emulator
+from orchestration.warehouse import Role
+from tests.integration.pipeline_support import generate, row_counts, run_build_all
 
 pytestmark = pytest.mark.integration
 
-SEED = 7
-START = date(2026, 1, 1)
-MONTHS = 2
-SCALE = 0.1
-LAYERS = ("raw", "staging", "intermediate", "marts", "audit")
 
-
-def _generate(settings) -> list[Path]:
-    report = generate_landing(
-        settings.landing_dir, seed=SEED, start=START, months=MONTHS, scale=SCALE
-    )
-    return [generated.path for generated in report.files]
-
-
-def _run_build_all():
-    from orchestration.definitions import defs
-
-    with DagsterInstance.get() as instance:
-        return defs.resolve_job_def("build_all_job").execute_in_process(
-            instance=instance, raise_on_error=False
-        )
-
-
-def _row_counts(conn) -> dict[str, int]:
-    tables = conn.execute(
-        "select table_schema, table_name from information_schema.tables"
-        " where table_schema = any(%s) and table_type = 'BASE TABLE'",
-        [list(LAYERS)],
-    ).fetchall()
+@pytest.fixture
+def built(pipeline_build, pipeline_settings):
+    """The session's build of the whole graph (conftest.py), with this module's environment."""
     return {
-        f"{schema}.{table}": conn.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[
-            0
-        ]
-        for schema, table in tables
+        "result": pipeline_build.result,
+        "inputs": pipeline_build.inputs,
+        "emulator": pipeline_build.emulator,
     }
 
 
-@pytest.fixture(scope="module")
-def pipeline_settings(pilotage_env):
-    """This module's own warehouse database: the other integration tests load the same tables."""
-    from orchestration.runtime import prepare
-    from orchestration.settings import get_settings
-
-    saved = dict(os.environ)
-    os.environ["PILOTAGE_WAREHOUSE_DB"] = "pilotage_pipeline"
-    get_settings.cache_clear()
-    settings = get_settings()
-    prepare(settings)
-    yield settings
-    os.environ.clear()
-    os.environ.update(saved)
-    get_settings.cache_clear()
-
-
 @pytest.fixture
-def connect(pipeline_settings, pg_server):
-    """Connections to this module's warehouse (overrides the session-wide fixture)."""
-    opened = []
-
-    def _connect(role: Role = Role.AUDITOR, **kwargs):
-        conn = psycopg.connect(role_url(pipeline_settings, pg_server, role), **kwargs)
-        opened.append(conn)
-        return conn
-
-    yield _connect
-    for conn in opened:
-        conn.close()
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with running_emulator() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def built(pipeline_settings, emulator, tmp_path_factory):
-    """One build of the whole graph on a generated sample, publishing to the Metabase emulator."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("METABASE_URL", emulator.url)
-        patch.setenv("METABASE_API_KEY", emulator.api_key)
-        from orchestration.settings import get_settings
-
-        get_settings.cache_clear()
-        inputs = tmp_path_factory.mktemp("delivered")
-        for path in _generate(pipeline_settings):
-            shutil.copy(path, inputs / path.name)
-        result = _run_build_all()
-        yield {"result": result, "inputs": inputs, "emulator": emulator}
-        get_settings.cache_clear()
+def connect(pipeline_connect):
+    """Connections to the pipeline warehouse (overrides the session-wide fixture)."""
+    return pipeline_connect
 
 
 def test_build_all_job_succeeds_with_every_error_check_passing(built):
@@ -177,11 +97,11 @@ def test_demo_indicator_matches_an_independent_computation_from_the_files(built,
 
 def test_second_build_creates_no_duplicate_row_anywhere(built, pipeline_settings, connect):
     with connect(Role.AUDITOR) as conn:
-        before = _row_counts(conn)
-    _generate(pipeline_settings)  # the applications deliver the very same files again
-    assert _run_build_all().success
+        before = row_counts(conn)
+    generate(pipeline_settings)  # the applications deliver the very same files again
+    assert run_build_all().success
     with connect(Role.AUDITOR) as conn:
-        after = _row_counts(conn)
+        after = row_counts(conn)
     assert after == before
     assert before["raw.acc_queue__tickets"] > 0
 
@@ -228,16 +148,19 @@ def test_no_agent_identifier_reaches_staging_or_marts_in_clear(built, connect):
 
 def test_publish_creates_one_dashboard_per_service_with_its_questions(built):
     from orchestration.catalog import load_catalog
+    from orchestration.defs.publish.data_quality import data_quality_dashboard
 
     state = built["emulator"].state
+    quality = data_quality_dashboard()  # the one dashboard that is not a service's
     names = sorted(d["name"] for d in state.dashboards.values())
-    assert names == sorted(f"Tableau de bord {s}" for s in
-                           {i.service for i in load_catalog().instances})  # fmt: skip
+    assert names == sorted([quality.name] + [f"Tableau de bord {s}" for s in
+                           {i.service for i in load_catalog().instances}])  # fmt: skip
     acc = next(d for d in state.dashboards.values() if d["name"] == "Tableau de bord ACC")
     acc_definitions = {i.definition for i in load_catalog().instances if i.service == "ACC"}
     assert len(acc["dashcards"]) == 2 * len(acc_definitions)  # evolution + values per indicator
+    quality_cards = {card.name for card in quality.cards}
     assert all("marts.fct_indicator_values" in str(c["dataset_query"])
-               for c in state.cards.values())  # fmt: skip
+               for c in state.cards.values() if c["name"] not in quality_cards)  # fmt: skip
 
 
 def test_audit_history_keeps_one_row_per_unchanged_value(built, connect):
@@ -272,67 +195,10 @@ def _median(values: list[float]) -> float:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def test_an_indicator_added_to_a_copy_of_the_catalog_is_computed(built, tmp_path, connect):
-    """Adding an indicator is a catalog entry: no Python, no SQL."""
-    import yaml
-
-    from orchestration.catalog import CATALOG_DIR
-    from orchestration.settings import get_settings
-
-    catalog = tmp_path / "catalog"
-    shutil.copytree(CATALOG_DIR, catalog)
-    (catalog / "definitions" / "added.yml").write_text(
-        yaml.safe_dump(
-            {
-                "definitions": [
-                    {
-                        "code": "ACC-O9-I1",
-                        "label": "Attente médiane au guichet",
-                        "description": "Médiane des minutes entre l'arrivée et l'appel.",
-                        "kind": "median",
-                        "source_model": "stg_acc_queue__tickets",
-                        "date_basis": "arrival_ts",
-                        "scope_dimension": "site_id",
-                        "population": "source.called_ts is not null",
-                        "delay": {"start": "arrival_ts", "end": "called_ts", "unit": "minutes"},
-                        "unit": "min",
-                        "frequency": "month",
-                        "direction": "down",
-                        "target": 8,
-                        "alert_threshold": 12,
-                        "perspective": "P",
-                        "theme": "T1",
-                        "owner": "ACC",
-                        "reference": "Test",
-                        "version": 1,
-                    }
-                ]
-            },
-            allow_unicode=True,
-        )
-    )
-    (catalog / "services" / "ZZ_TEST.yml").write_text(
-        yaml.safe_dump(
-            {
-                "service": "ACC",
-                "objectives": [
-                    {
-                        "code": "ACC-O9",
-                        "label": "Objectif de test",
-                        "perspective": "P",
-                        "theme": "T1",
-                        "owner": "ACC",
-                        "instances": [{"definition": "ACC-O9-I1", "scope": "S01"}],
-                    }
-                ],
-            }
-        )
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PILOTAGE_CATALOG_DIR", str(catalog))
-        get_settings.cache_clear()
-        assert _run_build_all().success
-    get_settings.cache_clear()
+def test_an_indicator_added_to_a_copy_of_the_catalog_is_computed(built, extended_build, connect):
+    """Adding an indicator is a catalog entry: no Python, no SQL (ACC-O9-I1 of
+    pipeline_support.ADDED_DEFINITIONS, a median over site S01's tickets)."""
+    assert extended_build.succeeded
 
     waits: dict[date, list[float]] = defaultdict(list)
     for path in sorted(built["inputs"].glob("acc_queue__tickets_*.csv")):

@@ -1,0 +1,91 @@
+"""Fixtures of the built pipeline warehouse, shared by every integration module that needs it.
+
+`pipeline_build` runs the whole graph once per session (see `pipeline_support`); `extended_build`
+then rebuilds the same warehouse from a copy of the catalog with added indicators. That rebuild
+changes the warehouse, so the tests that use it are moved after every other test of the pipeline
+warehouse (`pytest_collection_modifyitems`): the others see the build of the real catalog.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from orchestration.warehouse import Role, role_url
+from tests.integration.pipeline_support import (
+    PipelineBuild,
+    extended_catalog,
+    generate,
+    pipeline_environment,
+    run_build_all,
+)
+from tests.metabase_emulator.server import running_emulator
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    extended = [item for item in items if "extended_build" in item.fixturenames]
+    if not extended:
+        return
+    others = [item for item in items if "extended_build" not in item.fixturenames]
+    users = [n for n, item in enumerate(others) if "pipeline_build" in item.fixturenames]
+    after = users[-1] + 1 if users else len(others)
+    items[:] = others[:after] + extended + others[after:]
+
+
+@pytest.fixture(scope="session")
+def pipeline_emulator():
+    with running_emulator() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def pipeline_build(pilotage_env, pipeline_emulator, tmp_path_factory) -> PipelineBuild:
+    """One build of the whole graph on the generated sample, publishing to the Metabase emulator."""
+    with pipeline_environment(pipeline_emulator) as settings:
+        inputs = tmp_path_factory.mktemp("delivered")
+        for path in generate(settings):
+            shutil.copy(path, inputs / path.name)
+        result = run_build_all()
+    return PipelineBuild(result=result, inputs=inputs, emulator=pipeline_emulator)
+
+
+@pytest.fixture(scope="module")
+def pipeline_settings(pipeline_build) -> Iterator:
+    """The environment of the built pipeline warehouse, for the tests of one module."""
+    with pipeline_environment(pipeline_build.emulator) as settings:
+        yield settings
+
+
+@pytest.fixture
+def pipeline_connect(pipeline_settings, pg_server):
+    """Connections to the pipeline warehouse as one of the roles (default: auditor)."""
+    opened = []
+
+    def _connect(role: Role = Role.AUDITOR, **kwargs) -> psycopg.Connection:
+        conn = psycopg.connect(role_url(pipeline_settings, pg_server, role), **kwargs)
+        opened.append(conn)
+        return conn
+
+    yield _connect
+    for conn in opened:
+        conn.close()
+
+
+@dataclass(frozen=True)
+class ExtendedBuild:
+    succeeded: bool
+    catalog_dir: Path
+
+
+@pytest.fixture(scope="session")
+def extended_build(pipeline_build, tmp_path_factory) -> ExtendedBuild:
+    """The pipeline warehouse rebuilt from a copy of the catalog with ADDED_DEFINITIONS."""
+    catalog = extended_catalog(tmp_path_factory.mktemp("extended") / "catalog")
+    with pipeline_environment(pipeline_build.emulator, PILOTAGE_CATALOG_DIR=str(catalog)):
+        result = run_build_all()
+    return ExtendedBuild(succeeded=result.success, catalog_dir=catalog)
