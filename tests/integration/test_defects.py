@@ -56,7 +56,7 @@ query CheckExecutions($assetKey: AssetKeyInput!, $checkName: String!) {
 def defective_run(pilotage_env):
     from orchestration.runtime import prepare
     from orchestration.settings import get_settings
-    from tests.integration.test_pipeline import _run_build_all
+    from tests.integration.pipeline_support import run_build_all
 
     saved = dict(os.environ)
     os.environ["PILOTAGE_WAREHOUSE_DB"] = "pilotage_defects"
@@ -74,7 +74,7 @@ def defective_run(pilotage_env):
             only=CONTRACTS,
         )
         manifest = json.loads(report.defect_manifest.read_text())["defects"]
-        result = _run_build_all()
+        result = run_build_all()
         url = server.admin_url_for(settings.warehouse_db)
         with psycopg.connect(url) as conn:
             quarantined = set(
