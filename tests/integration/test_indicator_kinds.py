@@ -24,11 +24,10 @@ compares each listed row's numerator flag and measure with the interpreter's.
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from math import floor, sqrt
@@ -36,12 +35,19 @@ from pathlib import Path
 from typing import Any
 
 import holidays
-import openpyxl
 import pytest
 import yaml
 
 from orchestration.catalog import CATALOG_DIR, Catalog, Definition, Instance, load_catalog
 from orchestration.warehouse import Role
+from tests.integration.filter_interpreter import (
+    UnsupportedError,
+    Window,
+    day_of,
+    interpret,
+    period_start,
+)
+from tests.integration.landing_files import SOURCES, SourceFiles, read_source, staged
 
 pytestmark = pytest.mark.integration
 
@@ -49,432 +55,6 @@ HALF_LAST_DIGIT = Fraction(5, 10**7)  # stored values are rounded to 6 decimals
 _SHARE_KINDS = ("ratio", "share_within_delay")
 COUNT_BASED = {"ratio", "share_within_delay", "all_met", "count", "rate"}
 INSTANCES_PER_CASE = 3
-
-# ---------------------------------------------------------------------------------------------
-# Reading the delivered files
-
-
-def _text(raw: str | None) -> str | None:
-    return raw.strip() or None if raw is not None else None
-
-
-def _fr_timestamp(raw: str | None) -> datetime | None:
-    text = _text(raw)
-    return datetime.strptime(text, "%d/%m/%Y %H:%M:%S") if text else None
-
-
-def _fr_date(raw: str | None) -> date | None:
-    text = _text(raw)
-    return datetime.strptime(text, "%d/%m/%Y").date() if text else None
-
-
-def _iso_timestamp(raw: str | None) -> datetime | None:
-    text = _text(raw)
-    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S") if text else None
-
-
-def _fr_boolean(raw: str | None) -> bool | None:
-    return {"O": True, "N": False}.get((_text(raw) or "").upper())
-
-
-def _integer(raw: str | None) -> Fraction | None:
-    text = _text(raw)
-    return Fraction(int(text)) if text else None
-
-
-@dataclass(frozen=True)
-class SourceFiles:
-    """How one application delivers a record type, and what staging calls its columns."""
-
-    pattern: str
-    key: str  # natural key: the latest delivery of a key wins
-    columns: dict[str, tuple[str, Callable[[str | None], Any]]]  # delivered -> (name, parser)
-    encoding: str = "utf-8-sig"
-    delimiter: str = ";"
-    sheet: str | None = None  # XLSX: sheet and header row (title rows above it)
-    header_row: int = 1
-
-
-SOURCES: dict[str, SourceFiles] = {
-    "stg_acc_queue__tickets": SourceFiles(
-        "acc_queue__tickets_*.csv", "ticket_id", encoding="cp1252", columns={
-            "ticket_id": ("ticket_id", _text), "site_id": ("site_id", _text),
-            "service_id": ("service_id", _text), "arrival_ts": ("arrival_ts", _fr_timestamp),
-            "called_ts": ("called_ts", _fr_timestamp), "end_ts": ("end_ts", _fr_timestamp),
-            "abandoned": ("is_abandoned", _fr_boolean)}),
-    "stg_acc_ipbx__calls": SourceFiles(
-        "acc_ipbx__calls_*.csv", "id_appel", columns={
-            "ligne": ("line_id", _text), "debut": ("started_ts", _fr_timestamp),
-            "attente_s": ("wait_seconds", _integer), "decroche_par": ("answered_by", _text),
-            "abandon": ("is_abandoned", _fr_boolean), "transfere": ("is_transferred", _fr_boolean),
-            "heures_ouverture": ("in_opening_hours", _fr_boolean),
-            "agent_requis": ("requires_agent", _fr_boolean)}),
-    "stg_acc_grc__requests": SourceFiles(
-        "acc_grc__requests_*.csv", "id_demande", columns={
-            "canal": ("channel", _text), "date_reception": ("received_ts", _fr_timestamp),
-            "date_accuse": ("acknowledged_ts", _fr_timestamp),
-            "date_reponse": ("answered_ts", _fr_timestamp),
-            "date_cloture": ("closed_ts", _fr_timestamp),
-            "resolu_premier_contact": ("is_first_contact_resolution", _fr_boolean),
-            "service": ("service_id", _text),
-            "reponse_attendue": ("requires_answer", _fr_boolean)}),
-    "stg_ccas_aid__aid_requests": SourceFiles(
-        "ccas_aid__aid_requests_*.csv", "request_id", encoding="cp1252", columns={
-            "aid_type": ("aid_type", _text), "urgent": ("is_urgent", _fr_boolean),
-            "received_ts": ("received_at", _fr_timestamp),
-            "decision_ts": ("decided_at", _fr_timestamp), "decision": ("decision", _text)}),
-    "stg_cul_ils__loans": SourceFiles(
-        "cul_ils__loans_*.csv", "loan_id", columns={
-            "site_id": ("site_id", _text), "item_type": ("item_type", _text),
-            "loan_ts": ("loaned_at", _fr_timestamp), "due_date": ("due_on", _fr_date),
-            "return_date": ("returned_on", _fr_date)}),
-    "stg_dsi_itsm__tickets": SourceFiles(
-        "dsi_itsm__tickets_*.csv", "ticket_id", columns={
-            "ticket_type": ("ticket_type", _text), "priority": ("priority", _text),
-            "site_id": ("site_id", _text), "requester_service_id": ("requester_service_id", _text),
-            # distinct logins are distinct pseudonyms: only counted, for small-group suppression
-            "requester_login": ("requester_pseudonym", _text),
-            "opened_ts": ("opened_ts", _fr_timestamp), "taken_ts": ("taken_ts", _fr_timestamp),
-            "resolved_ts": ("resolved_ts", _fr_timestamp),
-            "closed_ts": ("closed_ts", _fr_timestamp),
-            "major_incident": ("is_major_incident", _fr_boolean),
-            "satisfaction": ("satisfaction", _text)}),
-    "stg_pm_logbook__interventions": SourceFiles(
-        "pm_logbook__interventions_*.csv", "num_intervention", encoding="cp1252", columns={
-            "date_appel": ("call_ts", _fr_timestamp), "date_arrivee": ("arrival_ts", _fr_timestamp),
-            "date_cloture": ("closed_ts", _fr_timestamp), "urgent": ("is_urgent", _fr_boolean),
-            "type_intervention": ("intervention_type", _text), "origine": ("origin", _text),
-            "secteur": ("sector", _text)}),
-    "stg_rh_sirh__payslips": SourceFiles(
-        "rh_sirh__payslips_*.xlsx", "payslip_id", sheet="Bulletins", header_row=4, columns={
-            "pay_month": ("pay_month", _fr_date), "service_id": ("service_id", _text),
-            "scheduled_pay_date": ("scheduled_pay_date", _fr_date),
-            "pay_date": ("pay_date", _fr_date), "corrected": ("is_corrected", _fr_boolean)}),
-    "stg_dgq_qms__complaints": SourceFiles(
-        "dgq_qms__complaints_*.csv", "num_reclamation", encoding="cp1252", columns={
-            "date_reception": ("received_ts", _fr_timestamp), "canal": ("channel", _text),
-            "service": ("service_id", _text), "site": ("site_id", _text),
-            "date_reponse": ("answered_date", _fr_date)}),
-    # LimeSurvey export: headings are matched case-insensitively (SATG or satg).
-    "stg_com_web__survey_responses": SourceFiles(
-        "com_web__survey_responses_*.csv", "id", encoding="utf-8", delimiter=",", columns={
-            "id": ("response_id", _integer), "submitdate": ("submitted_ts", _iso_timestamp),
-            "service": ("service_id", _text), "site": ("site_id", _text),
-            "info": ("municipal_information_answer", _text), "satg": ("overall_answer", _text),
-            "nps": ("nps_score", _text)}),
-    "stg_spo_facilities__bookings": SourceFiles(
-        "spo_facilities__bookings_*.csv", "slot_id", columns={
-            "slot_id": ("slot_id", _text), "site_id": ("site_id", _text),
-            "slot_start_ts": ("slot_start_at", _fr_timestamp),
-            "used": ("is_used", _fr_boolean), "declared_users": ("declared_users", _integer),
-            "user_type": ("user_type", _text),
-            "cancellation_reason": ("cancellation_reason", _text)}),
-}  # fmt: skip
-
-
-def _cell(value: Any) -> str | None:
-    if isinstance(value, datetime):  # a cell typed as a date by the spreadsheet
-        with_time = value.time() != datetime.min.time()
-        return f"{value:%d/%m/%Y %H:%M:%S}" if with_time else f"{value:%d/%m/%Y}"
-    return None if value is None else str(value)
-
-
-def _delivered_rows(path: Path, source: SourceFiles) -> Iterable[dict[str, str | None]]:
-    if source.sheet is None:
-        with path.open(encoding=source.encoding, newline="") as handle:
-            yield from csv.DictReader(handle, delimiter=source.delimiter)
-        return
-    book = openpyxl.load_workbook(path, read_only=True)
-    rows = book[source.sheet].iter_rows(min_row=source.header_row, values_only=True)
-    header = [str(name) for name in next(rows)]
-    for values in rows:
-        if any(value is not None for value in values):
-            yield dict(zip(header, map(_cell, values), strict=False))
-    book.close()
-
-
-def staged(raw: dict[str, Any], source: SourceFiles) -> dict[str, Any]:
-    """One delivered row, typed and named as the definitions see it."""
-    by_heading = {str(name).lower(): value for name, value in raw.items()}
-    columns = source.columns.items()
-    return {name: parse(by_heading.get(heading)) for heading, (name, parse) in columns}
-
-
-def read_source(inputs: Path, source: SourceFiles) -> list[dict[str, Any]]:
-    latest: dict[str, dict[str, Any]] = {}
-    for path in sorted(inputs.glob(source.pattern)):  # delivery order: the period in the name
-        for raw in _delivered_rows(path, source):
-            key = {str(name).lower(): value for name, value in raw.items()}[source.key]
-            latest[key] = raw  # a later delivery supersedes an earlier one
-    return [staged(raw, source) for raw in latest.values()]
-
-
-# ---------------------------------------------------------------------------------------------
-# A small interpreter of the catalog's SQL filter and measure forms, with SQL's null logic
-
-
-class UnsupportedError(ValueError):
-    """A form of SQL this interpreter does not know: the definition is not chosen."""
-
-
-Expression = Callable[[dict[str, Any]], Any]
-_TOKEN = re.compile(
-    r"\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<string>'(?:[^']|'')*')"
-    r"|(?P<op>::|<=|>=|<>|!=|[=<>+\-*/(),])|(?P<name>[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?))",
-    re.IGNORECASE,
-)
-_INTERVAL_UNITS = {"minute": "minutes", "minutes": "minutes", "hour": "hours", "hours": "hours",
-                   "day": "days", "days": "days"}  # fmt: skip
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    found, position = [], 0
-    while text[position:].strip():
-        match = _TOKEN.match(text, position)
-        if match is None:
-            raise UnsupportedError(f"cannot read {text[position:]!r}")
-        kind = match.lastgroup
-        value = match.group(kind)
-        found.append((kind, value.lower() if kind == "name" else value))
-        position = match.end()
-    return found
-
-
-def _null_and(values: list[Any]) -> bool | None:
-    return False if False in values else (None if None in values else True)
-
-
-def _null_or(values: list[Any]) -> bool | None:
-    return True if True in values else (None if None in values else False)
-
-
-def _subtract(left: Any, right: Any) -> Any:
-    if type(left) is date and type(right) is date:
-        return Fraction((left - right).days)  # date - date is an integer in PostgreSQL
-    return left - right
-
-
-_BINARY = {
-    "=": lambda a, b: a == b, "<>": lambda a, b: a != b, "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b, "+": lambda a, b: a + b, "-": _subtract,
-    "*": lambda a, b: a * b, "/": lambda a, b: a / b,
-}  # fmt: skip
-
-
-def _binary(op: str, left: Expression, right: Expression) -> Expression:
-    function = _BINARY[op]
-
-    def evaluate(row: dict[str, Any]) -> Any:
-        a, b = left(row), right(row)
-        return None if a is None or b is None else function(a, b)
-
-    return evaluate
-
-
-def _constant(value: Any) -> Expression:
-    return lambda row: value
-
-
-class _Parser:
-    """Recursive descent: or < and < not < comparison < + - < * / < unary < primary."""
-
-    def __init__(self, text: str, columns: set[str], windows: list[Window]) -> None:
-        self.tokens, self.position, self.columns = _tokens(text), 0, columns
-        self.windows = windows
-
-    def peek(self, *values: str) -> bool:
-        token = self.tokens[self.position] if self.position < len(self.tokens) else ("", "")
-        return token[1].lower() in values
-
-    def take(self) -> tuple[str, str]:
-        if self.position >= len(self.tokens):
-            raise UnsupportedError("unexpected end")
-        self.position += 1
-        return self.tokens[self.position - 1]
-
-    def expect(self, value: str) -> None:
-        if self.take()[1].lower() != value:
-            raise UnsupportedError(f"expected {value}")
-
-    def parse(self) -> Expression:
-        expression = self.disjunction()
-        if self.position != len(self.tokens):
-            raise UnsupportedError(f"unexpected {self.tokens[self.position][1]!r}")
-        return expression
-
-    def disjunction(self) -> Expression:
-        terms = [self.conjunction()]
-        while self.peek("or"):
-            self.take()
-            terms.append(self.conjunction())
-        return terms[0] if len(terms) == 1 else lambda row: _null_or([t(row) for t in terms])
-
-    def conjunction(self) -> Expression:
-        terms = [self.negation()]
-        while self.peek("and"):
-            self.take()
-            terms.append(self.negation())
-        return terms[0] if len(terms) == 1 else lambda row: _null_and([t(row) for t in terms])
-
-    def negation(self) -> Expression:
-        if self.peek("not"):
-            self.take()
-            inner = self.negation()
-            return lambda row: None if inner(row) is None else not inner(row)
-        return self.comparison()
-
-    def comparison(self) -> Expression:
-        left = self.additive()
-        if self.peek("=", "<>", "!=", "<", "<=", ">", ">="):
-            return _binary(self.take()[1], left, self.additive())
-        if self.peek("is"):
-            self.take()
-            negated = self.peek("not") and bool(self.take())
-            self.expect("null")
-            return lambda row: (left(row) is None) != negated
-        if self.peek("in"):
-            self.take()
-            self.expect("(")
-            options = [self.additive()]
-            while self.peek(","):
-                self.take()
-                options.append(self.additive())
-            self.expect(")")
-            return lambda row: None if left(row) is None else left(row) in [o(row) for o in options]
-        return left
-
-    def additive(self) -> Expression:
-        expression = self.multiplicative()
-        while self.peek("+", "-"):
-            expression = _binary(self.take()[1], expression, self.multiplicative())
-        return expression
-
-    def multiplicative(self) -> Expression:
-        expression = self.cast()
-        while self.peek("*", "/"):
-            expression = _binary(self.take()[1], expression, self.cast())
-        return expression
-
-    def cast(self) -> Expression:
-        expression = self.primary()
-        while self.peek("::"):
-            self.take()
-            target = self.take()[1].lower()
-            if target not in _CASTS:
-                raise UnsupportedError(f"cast to {target}")
-            expression = _unary(_CASTS[target], expression)
-        return expression
-
-    def arguments(self) -> list[Expression]:
-        self.expect("(")
-        found = [] if self.peek(")") else [self.disjunction()]
-        while self.peek(","):
-            self.take()
-            found.append(self.disjunction())
-        self.expect(")")
-        return found
-
-    def primary(self) -> Expression:
-        kind, value = self.take()
-        if kind == "number":
-            return _constant(Fraction(value))
-        if kind == "string":
-            return _constant(value[1:-1].replace("''", "'"))
-        if value == "(":
-            inner = self.disjunction()
-            self.expect(")")
-            return inner
-        if kind != "name":
-            raise UnsupportedError(f"unexpected {value!r}")
-        if value in ("true", "false", "null"):
-            return _constant({"true": True, "false": False}.get(value))
-        if value == "interval":
-            return self.interval()
-        if value == "coalesce" and self.peek("("):
-            arguments = self.arguments()
-            return lambda row: next((v for v in (a(row) for a in arguments) if v is not None), None)
-        if value == "date_trunc" and self.peek("("):
-            unit, day = self.arguments()
-            return lambda row: _truncated(unit(row), day(row))
-        if value == "row_number" and self.peek("("):
-            return self.row_number()
-        if value.startswith("source."):
-            column = value.removeprefix("source.")
-            if column not in self.columns:
-                raise UnsupportedError(f"column {column} is not read from the files")
-            return lambda row: row[column]
-        raise UnsupportedError(f"unknown word {value!r}")
-
-    def interval(self) -> Expression:
-        kind, text = self.take()
-        amount, _, unit = text.strip("'").partition(" ")
-        if kind != "string" or unit not in _INTERVAL_UNITS:
-            raise UnsupportedError(f"interval {text}")
-        span = timedelta(**{_INTERVAL_UNITS[unit]: float(amount)})
-        return lambda row: span
-
-    def row_number(self) -> Expression:
-        """row_number() over (partition by ... order by ...): numbered by `Window.number`."""
-        if self.arguments():
-            raise UnsupportedError("row_number takes no argument")
-        for word in ("over", "(", "partition", "by"):
-            self.expect(word)
-        partition, order = [self.disjunction()], []
-        while self.peek(","):
-            self.take()
-            partition.append(self.disjunction())
-        if self.peek("order"):
-            self.take()
-            self.expect("by")
-            order.append(self.disjunction())
-            while self.peek(","):
-                self.take()
-                order.append(self.disjunction())
-        self.expect(")")
-        window = Window(partition, order, f"_row_number_{len(self.windows)}")
-        self.windows.append(window)
-        return lambda row: row[window.key]
-
-
-@dataclass
-class Window:
-    """One row_number() window, numbered over the rows the compiled SQL selects."""
-
-    partition: list[Expression]
-    order: list[Expression]
-    key: str  # where each row gets its number
-
-    def number(self, rows: list[dict[str, Any]]) -> None:
-        groups: dict[tuple, list[dict[str, Any]]] = {}
-        for row in rows:
-            groups.setdefault(tuple(p(row) for p in self.partition), []).append(row)
-        for members in groups.values():  # ascending, nulls last as in PostgreSQL
-            members.sort(key=lambda r: [(v is None, v) for v in (o(r) for o in self.order)])
-            for rank, row in enumerate(members, start=1):
-                row[self.key] = Fraction(rank)
-
-
-def _unary(function: Callable[[Any], Any], inner: Expression) -> Expression:
-    return lambda row: None if (value := inner(row)) is None else function(value)
-
-
-def _truncated(unit: str, day: date | datetime | None) -> date | None:
-    if day is None:
-        return None
-    return _day(day) if unit == "day" else period_start(unit, day)
-
-
-_CASTS: dict[str, Callable[[Any], Any]] = {
-    "date": lambda value: _day(value),
-    "numeric": Fraction,
-    "int": lambda value: Fraction(int(value)),
-    "text": str,
-}
-
-
-def interpret(text: str, columns: set[str], windows: list[Window]) -> Expression:
-    return _Parser(text, columns, windows).parse()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -494,27 +74,18 @@ def _working_days_after(start: date, end: date) -> int:
     return days if end >= start else -days
 
 
-def _day(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
 def _delay(definition: Definition, row: dict[str, Any]) -> Fraction | None:
     start, end = row[definition.delay.start], row[definition.delay.end]
     if start is None or end is None:
         return None
     unit = definition.delay.unit
     if unit == "calendar_days":
-        return Fraction((_day(end) - _day(start)).days)
+        return Fraction((day_of(end) - day_of(start)).days)
     if unit == "working_days":
-        return Fraction(_working_days_after(_day(start), _day(end)))
+        return Fraction(_working_days_after(day_of(start), day_of(end)))
     span = end - start
     seconds = Fraction(span.days * 86400 + span.seconds)
     return seconds / (60 if unit == "minutes" else 3600)
-
-
-def period_start(frequency: str, day: date | datetime) -> date:
-    months = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}[frequency]
-    return date(day.year, (day.month - 1) // months * months + 1, 1)
 
 
 @dataclass(frozen=True)
