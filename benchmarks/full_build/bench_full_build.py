@@ -101,12 +101,12 @@ def isolate(root: Path) -> None:
 
 
 def stage_of(step_key: str) -> str:
-    if step_key.endswith("_rows_reconciled") or "_gx_raw_" in step_key:
+    if step_key.endswith(("_rows_reconciled", "_no_quarantined_rows")) or "_gx_" in step_key:
         return "checks"
     if step_key.startswith("raw__") or step_key == "indicator_catalog":
         return "ingest"
-    if step_key == "pilotage_dbt_models":
-        return "dbt build"  # dbt's tests run inside this step (`dbt build`)
+    if step_key in ("staging_dbt_models", "indicator_dbt_models"):
+        return "dbt build"  # dbt's tests run inside these steps (`dbt build`)
     if step_key.startswith("metabase"):
         return "publish"
     if step_key.startswith("audit"):

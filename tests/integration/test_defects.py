@@ -233,7 +233,8 @@ def bypassed(defective_run):
             )  # rows the loader let through are in raw already: nothing to put back
             put_back.setdefault(STAGING_MODELS[table], set()).add(defect["type"])
     dbt = [os.path.join(os.path.dirname(sys.executable), "dbt"), "run", "--select"]
-    models = [*STAGING_MODELS.values(), "stg_rh_sirh__agents"]
+    # + the roster the absence rule reads, the site list the tickets' relationship test reads
+    models = [*STAGING_MODELS.values(), "stg_rh_sirh__agents", "stg_catalog__sites"]
     subprocess.run(
         [*dbt, *models, "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(DBT_PROJECT_DIR)],
@@ -259,3 +260,27 @@ def test_staging_business_rules_name_every_defect_that_bypassed_the_loader(bypas
             assert "exception" not in failure, failure  # a rule that cannot run proves nothing
             # failing rows are named by their key, never by a person
             assert all(set(key) <= ROW_KEYS for key in failure.get("row_keys", [])), failure
+
+
+def test_a_failed_staging_rule_stops_the_intermediate_models_and_marts(bypassed):
+    """Staging and the models above it run in two dbt steps, so the blocking business-rule check
+    on a staging model holds back everything built from it."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.defs.transform.definitions import dbt_model_key
+
+    staging = dbt_model_key("stg_acc_queue__tickets")
+    above = [dbt_model_key("int_indicator_observations"), dbt_model_key("fct_indicator_values")]
+    job = defs.resolve_implicit_global_asset_job_def()
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance, asset_selection=[staging, *above], raise_on_error=False
+        )
+    rule = "gx_staging_stg_acc_queue__tickets"
+    evaluations = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert rule in evaluations
+    assert not evaluations[rule].passed
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert staging in materialized  # the model was built, then its rules failed
+    assert not materialized & set(above)

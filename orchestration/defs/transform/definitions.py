@@ -1,6 +1,5 @@
 """dbt models as Dagster assets (staging, intermediate, marts) and dbt tests as asset checks."""
 
-
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,27 +28,58 @@ class LayerTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
+# Two steps, not one: a blocking check on a staging model (the business rules of
+# expectations/gx/expectations/staging/) can only hold back assets that run in a later step. With
+# every model in one `dbt build`, a failed staging rule would be reported but the marts built and
+# published anyway; split here, it stops intermediate models, marts and publishing.
+STAGING = "fqn:staging"
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=LayerTranslator(),
+    select=STAGING,
 )
-def pilotage_dbt_models(
+def staging_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
-    """Every dbt model of dbt_project/ (grain and origin in each model's description); `dbt build`
-    runs models and their tests in DAG order, and tests report as asset checks."""
+    """The staging models of dbt_project/ (one per raw table: typed, deduplicated, personal ids
+    pseudonymised) and their dbt tests, as asset checks."""
+    yield from _dbt_build(context, dbt, warehouse)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=LayerTranslator(),
+    exclude=STAGING,
+)
+def indicator_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
+    """The intermediate models and marts of dbt_project/ (grain and origin in each model's
+    description) and their dbt tests, as asset checks."""
+    yield from _dbt_build(context, dbt, warehouse)
+
+
+def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse):
+    """`dbt build` of the step's selection: models and their tests in DAG order."""
     with environment(warehouse.dbt_environment()):
         yield from dbt.cli(["build"], context=context).stream()
 
 
+DBT_ASSETS = [staging_dbt_models, indicator_dbt_models]
+
+
 def dbt_model_key(model_name: str) -> dg.AssetKey:
     """The asset key dagster-dbt gives a dbt model (the model's schema, then its name)."""
-    return get_asset_key_for_model([pilotage_dbt_models], model_name)
+    in_staging = model_name.startswith("stg_")  # dagster-dbt looks in one definition at a time
+    return get_asset_key_for_model([DBT_ASSETS[0 if in_staging else 1]], model_name)
 
 
 defs = dg.Definitions(
-    assets=[pilotage_dbt_models],
+    assets=DBT_ASSETS,
     resources={
         # The venv's dbt, not whatever `dbt` is on PATH (integration trap 12).
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
