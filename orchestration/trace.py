@@ -85,15 +85,24 @@ def _fetch_value(conn: psycopg.Connection, instance_id: str, period: date) -> di
     return value
 
 
+def _period_start(period: str) -> date:
+    try:
+        return date.fromisoformat(f"{period}-01")
+    except ValueError:
+        raise TraceError(f"--period must be YYYY-MM, got {period!r}") from None
+
+
+def _auditor_connection(settings: Settings) -> psycopg.Connection:
+    """Traces read as the read-only auditor."""
+    url = role_url(settings, locate_server(settings, start=False), Role.AUDITOR)
+    return psycopg.connect(url, row_factory=dict_row)
+
+
 def trace_value(
     settings: Settings, instance_id: str, period: str, *, sample_rows: int = 10
 ) -> Trace:
-    try:
-        period_start = date.fromisoformat(f"{period}-01")
-    except ValueError:
-        raise TraceError(f"--period must be YYYY-MM, got {period!r}") from None
-    url = role_url(settings, locate_server(settings, start=False), Role.AUDITOR)
-    with psycopg.connect(url, row_factory=dict_row) as conn:
+    period_start = _period_start(period)
+    with _auditor_connection(settings) as conn:
         value = _fetch_value(conn, instance_id, period_start)
         definition = conn.execute(
             "select * from staging.stg_catalog__definitions where code = %s",
@@ -117,12 +126,8 @@ def trace_value(
 def rows_behind_value(settings: Settings, instance_id: str, period: str) -> list[dict[str, Any]]:
     """Every source row behind one value, not only a sample: each raw row as delivered (personal
     columns hidden) with its observation's `in_numerator` and `measure`, in delivery order."""
-    try:
-        period_start = date.fromisoformat(f"{period}-01")
-    except ValueError:
-        raise TraceError(f"--period must be YYYY-MM, got {period!r}") from None
-    url = role_url(settings, locate_server(settings, start=False), Role.AUDITOR)
-    with psycopg.connect(url, row_factory=dict_row) as conn:
+    period_start = _period_start(period)
+    with _auditor_connection(settings) as conn:
         value = _fetch_value(conn, instance_id, period_start)
         source_model = conn.execute(
             "select source_model from staging.stg_catalog__definitions where code = %s",
