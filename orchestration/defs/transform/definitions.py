@@ -64,8 +64,14 @@ def indicator_dbt_models(
 
 
 def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse):
-    """`dbt build` of the step's selection: models and their tests in DAG order."""
-    with environment(warehouse.dbt_environment()):
+    """`dbt build` of the step's selection: models and their tests in DAG order.
+
+    Tests run in the step that builds all of their models: dbt's default ("eager") would run a
+    mart's relationship test to a staging model in the staging step, before the mart exists;
+    "buildable" runs it with the mart, its staging parent being an ancestor already built.
+    """
+    variables = {**warehouse.dbt_environment(), "DBT_INDIRECT_SELECTION": "buildable"}
+    with environment(variables):
         yield from dbt.cli(["build"], context=context).stream()
 
 
