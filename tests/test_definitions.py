@@ -76,16 +76,17 @@ def test_raw_assets_feed_dbt_and_the_marts_feed_publishing(graph):
     assert dg.AssetKey(["metabase", "acc"]) in graph.get(fct).child_keys
 
 
-def test_every_business_rule_suite_is_a_blocking_check_on_its_staging_model(repository, graph):
-    from orchestration.defs.quality.definitions import staging_suite_models
+@pytest.mark.parametrize("layer", ["staging", "marts"])
+def test_every_gx_suite_of_a_dbt_model_is_a_blocking_check_on_it(repository, graph, layer):
+    from orchestration.defs.quality.definitions import mart_suite_models, staging_suite_models
 
-    models = staging_suite_models()
+    models = {"staging": staging_suite_models, "marts": mart_suite_models}[layer]()
     assert models
     checks = {key.name: key for key in graph.asset_check_keys}
     for model in models:
-        key = checks[f"gx_staging_{model}"]
-        assert key.asset_key == dg.AssetKey(["staging", model])
-        assert graph.get(key.asset_key).group_name == "staging"
+        key = checks[f"gx_{layer}_{model}"]
+        assert key.asset_key == dg.AssetKey([layer, model])
+        assert graph.get(key.asset_key).group_name == layer
         assert graph.get_check_spec(key).blocking
 
 

@@ -280,3 +280,47 @@ def test_business_rules_name_failing_rows_by_key_and_the_defect_they_catch(
     raw_bound = failures[("unexpected_rows_expectation", "amount_ttc")]
     assert raw_bound["unexpected_count"] == 1
     assert len(failures) == 3
+
+
+@pytest.fixture
+def scorecard(gx_settings, connect):
+    """Rows shaped like marts.fct_data_quality: one consistent, the others each break one rule."""
+    loader = connect(Role.LOADER, autocommit=True)
+    loader.execute(
+        "drop table if exists raw.probe_scores;"
+        "create table raw.probe_scores (data_quality_id text, score numeric, numerator bigint,"
+        " denominator bigint, is_delivered boolean, status text)"
+    )
+    loader.execute(
+        "insert into raw.probe_scores values"
+        " ('consistent', 0.5, 1, 2, true, 'insuffisant'),"
+        " ('never_delivered', 0, null, null, false, 'insuffisant'),"
+        " ('not_measured', null, null, null, true, 'non_mesure'),"
+        " ('above_one', 1.5, 3, 2, true, 'bon'),"  # a share over 1, numerator over denominator
+        " ('not_its_share', 0.9, 1, 2, true, 'insuffisant'),"
+        " ('status_without_score', null, null, null, true, 'bon')"
+    )
+    yield
+    loader.execute("drop table raw.probe_scores")
+
+
+def test_scorecard_suite_fails_on_scores_that_do_not_follow_their_counts(
+    scorecard, tmp_path, monkeypatch
+):
+    mart = json.loads((gx_checks.SUITES_DIR / "marts" / "fct_data_quality.json").read_text())
+    (tmp_path / "scorecard.json").write_text(json.dumps({**mart, "name": "scorecard"}))
+    monkeypatch.setattr(gx_checks, "SUITES_DIR", tmp_path)
+
+    check = build_gx_asset_check(TICKETS, "scorecard", "raw", "probe_scores")
+    evaluation = check_evaluation(run_pipeline(check))
+
+    assert not evaluation.passed
+    assert evaluation.severity == dg.AssetCheckSeverity.ERROR
+    failures = {
+        (f["type"], f["column"]): f for f in evaluation.metadata["failed_expectations"].value
+    }
+    share = failures[("expect_column_values_to_be_between", "score")]
+    assert share["row_keys"] == [{"data_quality_id": "above_one"}]
+    counts = {column: f["unexpected_count"] for (kind, column), f in failures.items()
+              if kind == "unexpected_rows_expectation"}  # fmt: skip
+    assert counts == {"numerator": 1, "score": 1, "status": 1}

@@ -69,8 +69,13 @@ def staging_suite_models() -> list[str]:
     return sorted(path.stem for path in (SUITES_DIR / "staging").glob("stg_*.json"))
 
 
-def _business_rule_check(model: str) -> dg.AssetChecksDefinition:
-    return build_gx_asset_check(dbt_model_key(model), f"staging.{model}", "staging", model)
+def mart_suite_models() -> list[str]:
+    """The marts that have a GX suite (row-level consistency; one file per mart)."""
+    return sorted(path.stem for path in (SUITES_DIR / "marts").glob("*.json"))
+
+
+def _dbt_model_check(layer: str, model: str) -> dg.AssetChecksDefinition:
+    return build_gx_asset_check(dbt_model_key(model), f"{layer}.{model}", layer, model)
 
 
 checks = [
@@ -83,7 +88,8 @@ checks = [
             *_gx_checks(contract),
         )
     ),
-    *(_business_rule_check(model) for model in staging_suite_models()),
+    *(_dbt_model_check("staging", model) for model in staging_suite_models()),
+    *(_dbt_model_check("marts", model) for model in mart_suite_models()),
 ]
 
 defs = dg.Definitions(asset_checks=checks)
