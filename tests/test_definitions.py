@@ -98,3 +98,16 @@ def test_the_marts_singular_tests_are_checks_on_the_indicator_values(graph):
         "assert_one_indicator_value_per_instance_and_period",
         "assert_every_closed_period_has_an_indicator_value",
     } <= names
+
+
+def test_every_dbt_test_reports_as_an_asset_check(graph):
+    """dbt runs in two steps (staging, then the rest): a test whose models span both would run
+    unmapped, as a mere observation, and a failure would show nowhere as a failed check."""
+    import json
+
+    from orchestration.resources import DBT_PROJECT_DIR
+
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    tests = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "test"}
+    assert tests
+    assert tests - {key.name for key in graph.asset_check_keys} == set()

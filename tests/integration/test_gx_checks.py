@@ -308,7 +308,13 @@ def test_scorecard_suite_fails_on_scores_that_do_not_follow_their_counts(
     scorecard, tmp_path, monkeypatch
 ):
     mart = json.loads((gx_checks.SUITES_DIR / "marts" / "fct_data_quality.json").read_text())
-    (tmp_path / "scorecard.json").write_text(json.dumps({**mart, "name": "scorecard"}))
+    own_rows = [  # the source-catalog rule joins a staging model this database does not have
+        e
+        for e in mart["expectations"]
+        if " join " not in e["kwargs"].get("unexpected_rows_query", "")
+    ]
+    suite = {**mart, "name": "scorecard", "expectations": own_rows}
+    (tmp_path / "scorecard.json").write_text(json.dumps(suite))
     monkeypatch.setattr(gx_checks, "SUITES_DIR", tmp_path)
 
     check = build_gx_asset_check(TICKETS, "scorecard", "raw", "probe_scores")
