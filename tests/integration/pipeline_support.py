@@ -187,31 +187,34 @@ def row_counts(conn) -> dict[str, int]:
 
 
 @contextmanager
-def pipeline_environment(emulator, **variables: str) -> Iterator[Any]:
-    """The process environment of a run on the pipeline warehouse, publishing to `emulator`, with
-    any extra variables (e.g. PILOTAGE_CATALOG_DIR); the previous environment is restored after.
-    Yields the settings."""
+def own_warehouse(database: str, **variables: str) -> Iterator[Any]:
+    """The process environment of a test module with its own warehouse database (integration
+    modules load different data into the same table names), plus any extra variables; prepared
+    (the database bootstrapped, Dagster's and dbt's variables exported), and the previous
+    environment restored after, even when preparing fails. Yields the settings."""
     from orchestration.runtime import prepare
     from orchestration.settings import get_settings
 
     saved = dict(os.environ)
-    os.environ.update(
-        {
-            "PILOTAGE_WAREHOUSE_DB": PIPELINE_DB,
-            "METABASE_URL": emulator.url,
-            "METABASE_API_KEY": emulator.api_key,
-            **variables,
-        }
-    )
+    os.environ.update({"PILOTAGE_WAREHOUSE_DB": database, **variables})
     get_settings.cache_clear()
     try:
         settings = get_settings()
-        prepare(settings)  # exports Dagster's and dbt's variables for this database
+        prepare(settings)
         yield settings
     finally:
         os.environ.clear()
         os.environ.update(saved)
         get_settings.cache_clear()
+
+
+@contextmanager
+def pipeline_environment(emulator, **variables: str) -> Iterator[Any]:
+    """The environment of a run on the pipeline warehouse, publishing to `emulator`, with any
+    extra variables (e.g. PILOTAGE_CATALOG_DIR). Yields the settings."""
+    metabase = {"METABASE_URL": emulator.url, "METABASE_API_KEY": emulator.api_key}
+    with own_warehouse(PIPELINE_DB, **metabase, **variables) as settings:
+        yield settings
 
 
 def extended_catalog(target: Path) -> Path:

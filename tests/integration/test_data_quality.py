@@ -24,6 +24,7 @@ from orchestration.resources import DBT_PROJECT_DIR
 from orchestration.warehouse import Role, role_url
 from sources.contracts import all_contracts, load_contract
 from sources.generator import generate_landing
+from tests.integration.pipeline_support import own_warehouse
 from tests.integration.test_ingest_loader import TICKET_COLUMNS, csv_bytes, ticket
 
 pytestmark = pytest.mark.integration
@@ -40,18 +41,8 @@ LATE = datetime(2025, 4, 20, 9, 0, tzinfo=UTC)  # due by 2025-04-10
 @pytest.fixture(scope="module")
 def quality_settings(pilotage_env):
     """This module's own warehouse database: other integration tests load other months."""
-    from orchestration.runtime import prepare
-    from orchestration.settings import get_settings
-
-    saved = dict(os.environ)
-    os.environ["PILOTAGE_WAREHOUSE_DB"] = "pilotage_data_quality"
-    get_settings.cache_clear()
-    settings = get_settings()
-    prepare(settings)
-    yield settings
-    os.environ.clear()
-    os.environ.update(saved)
-    get_settings.cache_clear()
+    with own_warehouse("pilotage_data_quality") as settings:
+        yield settings
 
 
 def _deliver(folder: Path, period: str, rows: list[list[str]], header=TICKET_COLUMNS) -> Path:

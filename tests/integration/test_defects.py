@@ -54,16 +54,11 @@ query CheckExecutions($assetKey: AssetKeyInput!, $checkName: String!) {
 
 @pytest.fixture(scope="module")
 def defective_run(pilotage_env):
-    from orchestration.runtime import prepare
-    from orchestration.settings import get_settings
-    from tests.integration.pipeline_support import run_build_all
+    from orchestration.warehouse import locate_server
+    from tests.integration.pipeline_support import own_warehouse, run_build_all
 
-    saved = dict(os.environ)
-    os.environ["PILOTAGE_WAREHOUSE_DB"] = "pilotage_defects"
-    get_settings.cache_clear()
-    try:
-        settings = get_settings()
-        server = prepare(settings)
+    with own_warehouse("pilotage_defects") as settings:
+        server = locate_server(settings, start=False)
         report = generate_landing(
             settings.landing_dir,
             seed=5,
@@ -87,10 +82,6 @@ def defective_run(pilotage_env):
             "settings": settings,
             "server": server,
         }
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        get_settings.cache_clear()
 
 
 def failed_checks(result) -> set[tuple[str, str]]:

@@ -24,6 +24,7 @@ import pytest
 from psycopg import sql
 
 from orchestration.warehouse import Role, role_url
+from tests.integration.pipeline_support import own_warehouse
 
 pytestmark = pytest.mark.integration
 
@@ -41,27 +42,20 @@ def warehouse(pilotage_env, pg_server, tmp_path_factory):
     from orchestration.catalog import load_catalog
     from orchestration.defs.ingest.catalog import catalog_rows, reference_rows, replace_table
     from orchestration.defs.ingest.loader import ensure_load_tables, ensure_raw_table
-    from orchestration.runtime import prepare
-    from orchestration.settings import get_settings
     from sources.contracts import all_contracts
 
-    saved = dict(os.environ)
-    os.environ["PILOTAGE_WAREHOUSE_DB"] = "pilotage_incremental"
-    get_settings.cache_clear()
-    settings = get_settings()
-    prepare(settings)
-    with psycopg.connect(role_url(settings, pg_server, Role.LOADER), autocommit=True) as conn:
-        with conn.transaction():  # every staging view reads its raw table, loaded or not
-            ensure_load_tables(conn)
-            for contract in all_contracts():
-                ensure_raw_table(conn, contract)
-        catalog = load_catalog(settings.catalog_dir)
-        for table, (columns, rows) in {**catalog_rows(catalog), **reference_rows()}.items():
-            replace_table(conn, table, columns, rows)
-    yield {"settings": settings, "server": pg_server, "target": tmp_path_factory.mktemp("dbt")}
-    os.environ.clear()
-    os.environ.update(saved)
-    get_settings.cache_clear()
+    with own_warehouse("pilotage_incremental") as settings:
+        url = role_url(settings, pg_server, Role.LOADER)
+        with psycopg.connect(url, autocommit=True) as conn:
+            with conn.transaction():  # every staging view reads its raw table, loaded or not
+                ensure_load_tables(conn)
+                for contract in all_contracts():
+                    ensure_raw_table(conn, contract)
+            catalog = load_catalog(settings.catalog_dir)
+            for table, (columns, rows) in {**catalog_rows(catalog), **reference_rows()}.items():
+                replace_table(conn, table, columns, rows)
+        target = tmp_path_factory.mktemp("dbt")
+        yield {"settings": settings, "server": pg_server, "target": target}
 
 
 def _dbt(warehouse, *args: str) -> None:
