@@ -213,12 +213,27 @@ scored as (
 
 ),
 
+rated as (
+
+    -- The status once, from the score and the thresholds; its label and colour follow from it.
+    select
+        scored.*,
+        case
+            when scored.score is null then 'non_mesure'
+            when scored.score >= {{ good_from }} then 'bon'
+            when scored.score >= {{ watch_from }} then 'a_surveiller'
+            else 'insuffisant'
+        end as status
+    from scored
+
+),
+
 final as (
 
     select
-        scored.table_name || '|' || scored.period || '|' || scored.dimension
+        rated.table_name || '|' || rated.period || '|' || rated.dimension
             as data_quality_id,
-        scored.table_name as source_id,
+        rated.table_name as source_id,
         record_types.source_label,
         record_types.record_type,
         record_types.application_id,
@@ -226,47 +241,42 @@ final as (
         record_types.service_id,
         services.service_name,
         record_types.cadence,
-        scored.period,
-        to_date(scored.period, 'YYYY-MM') as period_start,
-        scored.expected_by,
-        scored.is_due_by_cadence,
-        scored.is_delivered,
-        scored.current_batch_id as batch_id,
-        scored.dimension,
-        case scored.dimension
+        rated.period,
+        to_date(rated.period, 'YYYY-MM') as period_start,
+        rated.expected_by,
+        rated.is_due_by_cadence,
+        rated.is_delivered,
+        rated.current_batch_id as batch_id,
+        rated.dimension,
+        case rated.dimension
             when 'completeness' then 'Complétude'
             when 'validity' then 'Validité'
             when 'uniqueness' then 'Unicité'
             when 'timeliness' then 'Ponctualité'
             when 'consistency' then 'Cohérence'
         end as dimension_label,
-        scored.score,
-        scored.numerator,
-        scored.denominator,
-        case
-            when scored.score is null then 'non_mesure'
-            when scored.score >= {{ good_from }} then 'bon'
-            when scored.score >= {{ watch_from }} then 'a_surveiller'
-            else 'insuffisant'
-        end as status,
-        case
-            when scored.score is null then 'Non mesuré'
-            when scored.score >= {{ good_from }} then 'Bon'
-            when scored.score >= {{ watch_from }} then 'À surveiller'
-            else 'Insuffisant'
+        rated.score,
+        rated.numerator,
+        rated.denominator,
+        rated.status,
+        case rated.status
+            when 'non_mesure' then 'Non mesuré'
+            when 'bon' then 'Bon'
+            when 'a_surveiller' then 'À surveiller'
+            when 'insuffisant' then 'Insuffisant'
         end as status_label,
-        case
-            when scored.score is null then '#B8BBC3'
-            when scored.score >= {{ good_from }} then '#84BB4C'
-            when scored.score >= {{ watch_from }} then '#F9CF48'
-            else '#ED6E6E'
+        case rated.status
+            when 'non_mesure' then '#B8BBC3'
+            when 'bon' then '#84BB4C'
+            when 'a_surveiller' then '#F9CF48'
+            when 'insuffisant' then '#ED6E6E'
         end as status_colour,
-        scored.detail,
+        rated.detail,
         {{ good_from }}::numeric as good_from,
         {{ watch_from }}::numeric as watch_from,
         '{{ invocation_id }}'::text as dbt_invocation_id
-    from scored
-    inner join record_types on scored.table_name = record_types.table_name
+    from rated
+    inner join record_types on rated.table_name = record_types.table_name
     left join services on record_types.service_id = services.service_id
 
 )
