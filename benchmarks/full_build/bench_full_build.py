@@ -186,6 +186,11 @@ def main() -> None:
         help="a landing zone written earlier by `pilotage generate` (same --years/--scale, start "
         "2024-01-01): copied, not consumed, and generation is not timed",
     )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="leave the instance in place (stopped) to inspect it or time one stage again",
+    )
     args = parser.parse_args()
     if args.landing is not None and not args.landing.is_dir():
         parser.error(f"--landing {args.landing}: not a folder")
@@ -206,8 +211,12 @@ def main() -> None:
         figures["setup"] = setup_s
     finally:
         embedded_server(settings).stop()
-        shutil.rmtree(root, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
     report(args, figures)
+    if args.keep:
+        names = [f"PILOTAGE_{n}" for n in ("STATE_DIR", "PG_PORT", "WAREHOUSE_DB", "DAGSTER_DB")]
+        print("\nkept; to use it: " + " ".join(f"{name}={os.environ[name]}" for name in names))
 
 
 def measure(args, settings, server) -> dict:
