@@ -88,12 +88,18 @@ class Column(Strict):
         """The column's name in the delivered file's header."""
         return self.heading or self.name
 
+    @property
+    def label(self) -> str:
+        """How messages name the column: as the file heads it, then as raw names it if they differ
+        (`SAT[SQ002] (sat_sq002)`), so the owner finds the cell and the engineer the column."""
+        return f"{self.heading} ({self.name})" if self.heading else self.name
+
     def out_of_range(self, value: int | Decimal) -> str | None:
         """Why a parsed number breaks the column's bounds, if it does."""
         if self.minimum is not None and value < self.minimum:
-            return f"{self.name}: {value} is below the minimum {self.minimum}"
+            return f"{self.label}: {value} is below the minimum {self.minimum}"
         if self.maximum is not None and value > self.maximum:
-            return f"{self.name}: {value} is above the maximum {self.maximum}"
+            return f"{self.label}: {value} is above the maximum {self.maximum}"
         return None
 
 

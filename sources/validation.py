@@ -135,17 +135,17 @@ class RecordChecker:
 
     def _parse(self, column: Column, text: str) -> Value | Problem | None:
         if "\x00" in text:
-            return Problem(column.name, "invalid_character", f"{column.name}: NUL character")
+            return Problem(column.name, "invalid_character", f"{column.label}: NUL character")
         if column.required and not text.strip():
-            return Problem(column.name, "missing_value", f"{column.name} is required")
+            return Problem(column.name, "missing_value", f"{column.label} is required")
         if not text:  # an empty cell is how a delimited file writes a null
             return None
         value = self._parsers[column.name](text)
         if isinstance(value, Invalid):
-            return Problem(column.name, "unparseable_value", f"{column.name}: {value.reason}")
+            return Problem(column.name, "unparseable_value", f"{column.label}: {value.reason}")
         if column.type is ColumnType.CODE and value not in self.allowed[column.name]:
             list_name = column.reference or "the contract's codes"
-            detail = f"{column.name}: {text!r} is not in {list_name}"
+            detail = f"{column.label}: {text!r} is not in {list_name}"
             return Problem(column.name, "unknown_code", detail)
         if isinstance(value, int | Decimal) and (beyond := column.out_of_range(value)):
             return Problem(column.name, "out_of_range", beyond)

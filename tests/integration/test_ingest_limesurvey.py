@@ -1,6 +1,7 @@
 """A LimeSurvey response export, with its own headings (`SAT[SQ001]`, `SATG`...), through the real
 loader: rows land in the raw columns of the contract (`sat_sq001`, `satg`), quarantine names those
-columns, and a file missing a heading is refused whole with a message naming the heading."""
+columns (its detail names the heading too), and a file missing a heading is refused whole with a
+message naming the heading."""
 
 from __future__ import annotations
 
@@ -75,10 +76,12 @@ def test_limesurvey_headings_load_into_the_contracts_raw_columns(loader, tmp_pat
         ("92", "ACC", "S01", "A2", "A4", "", "", ""),
     ]
     quarantined = loader.execute(
-        "select row_number, field, reason from raw._quarantine where batch_id = %s",
+        "select row_number, field, reason, detail from raw._quarantine where batch_id = %s",
         [report.batch_id],
     ).fetchall()
-    assert quarantined == [(4, "sat_sq002", "unknown_code")]
+    # The detail names the cell as the export heads it, then the raw column.
+    detail = "SAT[SQ002] (sat_sq002): 'A9' is not in the contract's codes"
+    assert quarantined == [(4, "sat_sq002", "unknown_code", detail)]
     assert not report.warnings  # no heading taken for an extra column
 
 
