@@ -130,8 +130,8 @@ def _install_pseudonymisation(conn: psycopg.Connection, key: str) -> None:
         """
     )
     conn.execute("revoke all on function private.pseudonymise(text) from public")
-    # Staging views call the function, so whoever reads them needs EXECUTE: dbt (transformer) and
-    # the auditor, who already reads raw in clear. The reader (Metabase) sees marts only.
+    # dbt (transformer) calls the function when it builds staging; the auditor, who already reads
+    # raw in clear, may call it to find a person's rows. The reader (Metabase) sees marts only.
     users = sql.SQL(", ").join(
         sql.Identifier(role.value) for role in (Role.TRANSFORMER, Role.AUDITOR)
     )

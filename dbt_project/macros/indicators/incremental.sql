@@ -3,7 +3,7 @@
     The observations of a source row depend only on that row (raw rows never change once their
     batch is committed) and on what compiles them: catalog definitions and instances, the compiler,
     the staging SQL, the working-day calendar. So an incremental run works on row identity
-    (source_model, _batch_id, _row_number) against the current staging views:
+    (source_model, _batch_id, _row_number) against the current staging tables:
     - the pre-hook deletes the observations of rows no longer in staging: their batch was
       superseded by a corrected extract (rows the correction dropped go with it), or their key
       was delivered again in a newer batch;

@@ -104,8 +104,8 @@ def replace_table(
         for name, kind in columns.items()
     )
     # The table's DDL fingerprint lives in its comment: any change of a column, type or
-    # constraint rebuilds the table (it is derived from git). Staging views on it go too and come
-    # back with the next dbt build.
+    # constraint rebuilds the table (it is derived from git); the next dbt build rebuilds what
+    # depends on it.
     fingerprint = "pilotage-ddl:" + hashlib.sha256(repr(columns).encode()).hexdigest()[:16]
     current = conn.execute(
         "select obj_description(to_regclass(%s), 'pg_class')", [f"raw.{table}"]
