@@ -24,6 +24,8 @@ final as (
         {{ parse_fr_date('date_accuse') }} as acknowledged_date,
         {{ parse_fr_date('date_reponse_attente') }} as holding_reply_date,
         {{ parse_fr_date('date_reponse') }} as answered_date,
+        least({{ parse_fr_date('date_reponse') }}, {{ parse_fr_date('date_reponse_attente') }})
+            as first_reply_date,
         {{ pseudonymise('agent_enregistrement') }} as registrar_pseudonym,
         _batch_id,
         _source_file,
