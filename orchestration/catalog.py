@@ -9,6 +9,7 @@ evaluate them (a definition applied to one scope: a site, a line, a service...).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Literal
@@ -68,6 +69,13 @@ class Satisfaction(_Strict):
     scores: dict[str, float] = Field(default_factory=dict)  # for `mean`
 
 
+_BUILD_CLOCK = re.compile(
+    r"\b(?:now|clock_timestamp|statement_timestamp|transaction_timestamp)\s*\(\s*\)"
+    r"|\b(?:current_date|current_timestamp|localtimestamp|localtime|current_time)\b",
+    re.IGNORECASE,
+)
+
+
 class Definition(_Strict):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_-]*$")
     label: str
@@ -82,7 +90,10 @@ class Definition(_Strict):
     # Also keep only source rows of the instance's own service (`service_id` column): a reception
     # point is a service at a site, so POP's tickets at the town hall are not ACC's.
     per_service: bool = False
-    population: str = "true"  # SQL boolean over the source model's columns
+    # SQL over the source model's columns (`source.x`) and `latest_extract.received_at`, when the
+    # source's latest extract landed (for "still open after 3 months" rules). Never the build's
+    # clock (now(), current_date): a value must not change because it was rebuilt later.
+    population: str = "true"  # SQL boolean
     numerator: str | None = None  # SQL boolean; ratio and all_met
     measure: str | None = None  # SQL numeric expression; sum, mean, median, percentile
     answer: str | None = None  # survey answer column; satisfaction
@@ -125,6 +136,14 @@ class Definition(_Strict):
         missing = [name for name in required if getattr(self, name) is None]
         if missing:
             raise ValueError(f"kind {self.kind} needs {', '.join(missing)}")
+        for name in ("population", "numerator", "measure"):
+            clock = _BUILD_CLOCK.search(getattr(self, name) or "")
+            if clock:
+                raise ValueError(
+                    f"{name} reads the build's clock ({clock.group(0)}): the value would change "
+                    "from one build to the next; compare with when the source's latest extract "
+                    "landed, latest_extract.received_at, instead"
+                )
         if self.kind == "share_within_delay" and self.delay.within is None:
             raise ValueError("kind share_within_delay needs delay.within")
         if self.kind in {"mean", "median", "percentile"} and not (self.measure or self.delay):

@@ -1,11 +1,13 @@
 """The incremental int_indicator_observations equals a full refresh, delivery after delivery.
 
-A small landing zone (two applications, scale 0.1) is loaded month by month into this module's own
-warehouse; after each incremental dbt run the observations (and the values computed from them)
+A small landing zone (three applications, scale 0.1) is loaded month by month into this module's
+own warehouse; after each incremental dbt run the observations (and the values computed from them)
 are read, rebuilt with `--full-refresh`, and compared row for row. The deliveries exercise every
 rule of the current view of raw: new batches, a corrected extract (rows it drops disappear), a key
-exported again in a later month, a late file for an old period, and a correction that removes the
-newer export of a key, whose older delivery then counts again.
+exported again in a later month, a late file for an old period, a correction that removes the
+newer export of a key, whose older delivery then counts again, and a rule judged against the
+source's latest extract (titles not collected 3 months after they were ready), whose flags move
+on rows already observed when a newer extract lands.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import psycopg
@@ -31,6 +33,7 @@ pytestmark = pytest.mark.integration
 SEED = 7
 SCALE = 0.1
 QUEUE, CALLS = "acc_queue__tickets", "acc_ipbx__calls"
+TITLES = "pop_titles__title_applications"  # POP-O4-I3 compares with its latest extract
 OBSERVATIONS = "intermediate.int_indicator_observations"
 COMPARED = (OBSERVATIONS, "intermediate.int_indicator_values_computed")
 SELECTION = ["--select", "+int_indicator_values_computed"]
@@ -110,7 +113,7 @@ def _write(path: Path, encoding: str, header: list[str], rows: list[list[str]]) 
         csv.writer(handle, delimiter=";").writerows([header, *rows])
 
 
-def _load(warehouse, *paths: Path) -> None:
+def _load(warehouse, *paths: Path, received_at: datetime | None = None) -> None:
     from orchestration.defs.ingest.loader import load_file
     from sources.contracts import load_contract
 
@@ -120,7 +123,9 @@ def _load(warehouse, *paths: Path) -> None:
     ) as conn:
         for path in paths:
             contract = load_contract(path.name.rsplit("_", 1)[0])
-            report = load_file(conn, contract, path, settings.archive_dir)
+            report = load_file(
+                conn, contract, path, settings.archive_dir, received_at=received_at
+            )
             assert report.rows_loaded > 0, report
             assert report.rows_quarantined == 0, report
 
@@ -176,10 +181,21 @@ def first_month(warehouse):
     """January of both applications, loaded and built (a first build: a full one)."""
     queue = _generate(warehouse, QUEUE, date(2026, 1, 1))
     calls = _generate(warehouse, CALLS, date(2026, 1, 1))
+    titles = _generate(warehouse, TITLES, date(2026, 1, 1))
     kept = {QUEUE: _read(queue, "cp1252"), CALLS: _read(calls, "utf-8-sig")}
-    _load(warehouse, queue, calls)
+    _load(warehouse, queue, calls, titles)
     _dbt(warehouse)
     return kept
+
+
+def _titles_counted(warehouse, batch: int) -> int:
+    """Observations of POP-O4-I3 on one batch's titles that count (3 months elapsed)."""
+    with _connect(warehouse) as conn:
+        return conn.execute(
+            f"select count(*) filter (where in_denominator) from {OBSERVATIONS}"
+            " where indicator_id = 'POP-O4-I3' and _batch_id = %s",
+            [batch],
+        ).fetchone()[0]
 
 
 def test_second_month_with_correction_reexport_and_late_file_equals_full_refresh(
@@ -199,13 +215,19 @@ def test_second_month_with_correction_reexport_and_late_file_equals_full_refresh
     _write(correction, "utf-8-sig", calls_header, calls_january[5:])
     # December's queue file, delivered after January's: a late file for an older period.
     late = _generate(warehouse, QUEUE, date(2025, 12, 1))
+    # February's titles extract lands in mid-May: by then January's titles have had 3 months.
+    titles_february = _generate(warehouse, TITLES, date(2026, 2, 1))
+    counted_before = _titles_counted(warehouse, january[(TITLES, "2026-01")])
     _load(warehouse, queue_february, calls_february, correction, late)
+    _load(warehouse, titles_february, received_at=datetime(2026, 5, 15, 9, tzinfo=UTC))
 
     after = _batches(warehouse)
     assert after[(CALLS, "2026-01")] != january[(CALLS, "2026-01")]  # superseded
     assert (QUEUE, "2025-12") in after
     # January's queue batch is current and unchanged but for the ticket exported again.
     _assert_incremental_equals_full_refresh(warehouse, [january[(QUEUE, "2026-01")]])
+    # The incremental run above had to move flags of rows it had already observed.
+    assert _titles_counted(warehouse, january[(TITLES, "2026-01")]) > counted_before
     with _connect(warehouse) as conn:
         superseded = conn.execute(
             f"select count(*) from {OBSERVATIONS} where _batch_id = %s",

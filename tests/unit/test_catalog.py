@@ -13,6 +13,7 @@ from orchestration.catalog import CATALOG_DIR, CatalogError, instance_id, load_c
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "models"
 COLUMN = re.compile(r"\bsource\.([a-z_][a-z0-9_]*)")
+LATEST_EXTRACT = re.compile(r"\blatest_extract\.([a-z_][a-z0-9_]*)")
 
 
 def staging_columns() -> dict[str, set[str]]:
@@ -55,7 +56,24 @@ def test_every_definition_reads_columns_its_source_model_has():
         missing = referenced_columns(definition) - columns[definition.source_model]
         if missing:
             problems.append(f"{code}: {definition.source_model} has no {sorted(missing)}")
+        text = " ".join(filter(None, [definition.population, definition.numerator]))
+        unknown = set(LATEST_EXTRACT.findall(text)) - {"received_at"}
+        if unknown:
+            problems.append(f"{code}: the compiler's latest_extract has no {sorted(unknown)}")
     assert problems == []
+
+
+@pytest.mark.parametrize("clock", ["now()", "current_date", "CURRENT_TIMESTAMP"])
+def test_a_definition_reading_the_build_clock_is_refused(catalog_copy, clock):
+    """A value must not change because it was rebuilt later: "still open" rules compare with when
+    the source's latest extract landed (latest_extract.received_at)."""
+    path = next((catalog_copy / "definitions").glob("*.yml"))
+    data = yaml.safe_load(path.read_text())
+    sourced = next(d for d in data["definitions"] if d.get("source_model"))
+    sourced["population"] = f"source.{sourced['date_basis']} < {clock} - interval '21 days'"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    with pytest.raises(CatalogError, match=r"build's clock.*latest_extract\.received_at"):
+        load_catalog(catalog_copy)
 
 
 def test_instance_ids_are_short_and_readable():

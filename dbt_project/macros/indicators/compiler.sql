@@ -131,6 +131,15 @@
     left join {{ ref('int_calendar_days') }} as delay_end_day
         on source.{{ d.delay.end }}::date = delay_end_day.calendar_day
     {%- endif %}
+    {%- if indicator_reads_latest_extract(d) %}
+    {#- When the source's latest extract landed, for "still open after N days" rules: a date of
+        the data, where the build's clock would change the value at every rebuild. #}
+    cross join (
+        select max(received_at) as received_at
+        from {{ source('ingest', 'batches') }}
+        where table_name = '{{ d.source_model[4:] }}' and superseded_by is null
+    ) as latest_extract
+    {%- endif %}
     inner join instances
         on instances.definition = '{{ d.code }}'
         {%- if d.scope_dimension %}
@@ -140,6 +149,11 @@
         and instances.service = source.service_id::text
         {%- endif %}
     where source.{{ d.date_basis }} is not null
+{%- endmacro %}
+
+
+{% macro indicator_reads_latest_extract(d) -%}
+    {{ return('latest_extract.' in (d.population ~ (d.numerator or '') ~ (d.measure or ''))) }}
 {%- endmacro %}
 
 

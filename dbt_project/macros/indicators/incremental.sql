@@ -48,8 +48,9 @@
 
 {% macro indicator_observations_fingerprint(definitions) -%}
     {#- md5 of what compiles observations: the compiled SQL of every definition (catalog
-        definitions with their versions, and the compiler), the instances, the deployed staging
-        views (their SQL with macros expanded), the working-day calendar. -#}
+        definitions with their versions, and the compiler), the instances, the SQL the staging
+        tables were last built with (macros expanded; `staging_sql_record`), the working-day
+        calendar. -#}
     {%- set compiled = indicator_union(definitions, 'indicator_observations',
         indicator_observations_empty()) -%}
     {%- set sources = indicator_source_models(definitions) -%}
@@ -58,17 +59,44 @@
             '{{ local_md5(compiled) }}',
             (select md5(coalesce(string_agg(instance::text, ',' order by instance::text), ''))
                 from {{ ref('stg_catalog__instances') }} as instance),
-            (select md5(coalesce(string_agg(view.relname || ':' || pg_get_viewdef(view.oid), ','
-                    order by view.relname), ''))
-                from pg_class as view
-                inner join pg_namespace as namespace on view.relnamespace = namespace.oid
-                where namespace.nspname = '{{ ref("stg_catalog__instances").schema }}'
-                    and view.relname in ('{{ sources | join("', '") }}')),
+            (select md5(coalesce(string_agg(model || ':' || sql_md5, ',' order by model), ''))
+                from {{ staging_sql_relation() }}
+                where model in ('{{ sources | join("', '") }}')),
             (select md5(string_agg(day::text, ',' order by day.calendar_day))
                 from {{ ref('int_calendar_days') }} as day)
         ))
     {%- endset -%}
     {{ return(run_query(query).columns[0].values()[0]) }}
+{%- endmacro %}
+
+
+{% macro staging_sql_relation() -%}
+    {{ return(api.Relation.create(
+        database=target.database, schema=generate_schema_name('staging', none),
+        identifier='_staging_sql')) }}
+{%- endmacro %}
+
+
+{% macro staging_sql_table() -%}
+    {#- on-run-start: where staging models record the SQL they were built with. -#}
+    create table if not exists {{ staging_sql_relation() }} (
+        model text primary key,
+        sql_md5 text not null,
+        built_at timestamptz not null
+    );
+    comment on table {{ staging_sql_relation() }} is 'md5 of the compiled SQL each staging table
+        was last built with (macros/indicators/incremental.sql): part of the fingerprint of
+        int_indicator_observations, since a table, unlike a view, does not keep its SQL.'
+{%- endmacro %}
+
+
+{% macro staging_sql_record() -%}
+    {#- Post-hook of every staging model, in its transaction. -#}
+    {%- if execute -%}
+    insert into {{ staging_sql_relation() }} (model, sql_md5, built_at)
+    values ('{{ this.identifier }}', '{{ local_md5(model.compiled_code) }}', now())
+    on conflict (model) do update set sql_md5 = excluded.sql_md5, built_at = excluded.built_at
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -94,18 +122,27 @@
 
 {% macro indicator_pending_ctes(definitions, mode) -%}
     {#- Incremental mode: one CTE per staging model, its current rows not yet observed
-        (materialized: several definitions read it, and the view is evaluated once). -#}
+        (materialized: several definitions read it, and it is read once). A source model that a
+        definition judges against its latest extract ("still open after 3 months") gives all its
+        rows: their flags move when a newer extract lands, and delete+insert on the row identity
+        replaces the observations of every definition on those rows. -#}
     {%- if mode == 'incremental' -%}
+        {%- set moving = [] -%}
+        {%- for definition in definitions if indicator_reads_latest_extract(definition) -%}
+            {%- do moving.append(definition.source_model) -%}
+        {%- endfor -%}
         {%- for source_model in indicator_source_models(definitions) %}
 pending__{{ source_model }} as materialized (
     select current_row.*
     from {{ ref(source_model) }} as current_row
+    {%- if source_model not in moving %}
     where not exists (
         select from {{ this }} as observed
         where observed.source_model = '{{ source_model }}'
             and observed._batch_id = current_row._batch_id
             and observed._row_number = current_row._row_number
     )
+    {%- endif %}
 ),
         {%- endfor %}
     {%- endif -%}
