@@ -167,12 +167,17 @@ def run_build_all() -> dict:
     }
 
 
-def warehouse_mb(settings, server) -> float:
+def warehouse_figures(settings, server) -> dict:
+    """Rows read from the delivered files (loaded + quarantined, from the load ledger) and the
+    warehouse's size."""
     import psycopg
 
     with psycopg.connect(server.admin_url_for(settings.warehouse_db)) as conn:
-        row = conn.execute("select pg_database_size(current_database())").fetchone()
-    return row[0] / 2**20
+        rows, size = conn.execute(
+            "select (select coalesce(sum(rows_in), 0) from raw._batches),"
+            " pg_database_size(current_database())"
+        ).fetchone()
+    return {"rows": int(rows), "warehouse_mb": size / 2**20}
 
 
 def main() -> None:
@@ -255,7 +260,6 @@ def measure(args, settings, server) -> dict:
         stages[stage_of(step)] += seconds
     return {
         **run,
-        "rows": source_rows(settings, server),
         "files": len(paths),
         "landing_mb": landing_mb,
         "generation": generation_s,
@@ -264,17 +268,8 @@ def measure(args, settings, server) -> dict:
         "child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "postgres_rss_mb": sampler.peak_rss / 2**20,
         "postgres_pss_mb": sampler.peak_pss / 2**20,
-        "warehouse_mb": warehouse_mb(settings, server),
+        **warehouse_figures(settings, server),
     }
-
-
-def source_rows(settings, server) -> int:
-    """Rows read from the delivered files (loaded + quarantined), from the load ledger."""
-    import psycopg
-
-    with psycopg.connect(server.admin_url_for(settings.warehouse_db)) as conn:
-        row = conn.execute("select coalesce(sum(rows_in), 0) from raw._batches").fetchone()
-    return int(row[0])
 
 
 def embedded_server_pid(settings) -> int:

@@ -102,6 +102,24 @@ def check_evaluation(result: dg.ExecuteInProcessResult) -> dg.AssetCheckEvaluati
     return evaluation
 
 
+def check_with_suite(
+    suite: dict, table: str, folder: Path, monkeypatch
+) -> dg.AssetChecksDefinition:
+    """The GX check of `raw.<table>` against `suite`, written as the only suite of `folder`."""
+    (folder / f"{suite['name']}.json").write_text(json.dumps(suite))
+    monkeypatch.setattr(gx_checks, "SUITES_DIR", folder)
+    return build_gx_asset_check(TICKETS, suite["name"], "raw", table)
+
+
+def blocking_failures(check: dg.AssetChecksDefinition) -> dict[tuple[str, str], dict]:
+    """Run `check`; it must fail with severity ERROR. Its failures by (type, column)."""
+    evaluation = check_evaluation(run_pipeline(check))
+    assert not evaluation.passed
+    assert evaluation.severity == dg.AssetCheckSeverity.ERROR
+    failures = evaluation.metadata["failed_expectations"].value
+    return {(f["type"], f["column"]): f for f in failures}
+
+
 def downstream_ran(result: dg.ExecuteInProcessResult) -> bool:
     # In-process execution emits no STEP_SKIPPED for a blocked step (integration trap 14).
     started = {event.step_key for event in result.all_events if event.is_step_start}
@@ -173,11 +191,9 @@ def test_personal_values_reach_neither_metadata_nor_data_docs(
         {"type": "expect_column_values_to_match_regex", "meta": {"severity": "warn"},
          "kwargs": {"column": "agent_id", "regex": "^(j[a-z]+)?$"}},
     ]  # fmt: skip
-    (tmp_path / "personal_probe.json").write_text(json.dumps(suite))
-    monkeypatch.setattr(gx_checks, "SUITES_DIR", tmp_path)
+    check = check_with_suite(suite, "acc_queue__tickets", tmp_path, monkeypatch)
     tickets(agent_id="Dupont.Jeanne")
 
-    check = build_gx_asset_check(TICKETS, "personal_probe", "raw", "acc_queue__tickets")
     result = run_pipeline(check)
 
     evaluation = check_evaluation(result)
@@ -261,17 +277,10 @@ def test_business_rules_name_failing_rows_by_key_and_the_defect_they_catch(
         and e["type"] != "unexpected_rows_expectation"  # those read raw._batches
     ]
     suite = {**staging, "name": "invoice_rules", "expectations": [*rules, bounds]}
-    (tmp_path / "invoice_rules.json").write_text(json.dumps(suite))
-    monkeypatch.setattr(gx_checks, "SUITES_DIR", tmp_path)
+    check = check_with_suite(suite, "probe_invoices", tmp_path, monkeypatch)
 
-    check = build_gx_asset_check(TICKETS, "invoice_rules", "raw", "probe_invoices")
-    evaluation = check_evaluation(run_pipeline(check))
+    failures = blocking_failures(check)
 
-    assert not evaluation.passed
-    assert evaluation.severity == dg.AssetCheckSeverity.ERROR
-    failures = {
-        (f["type"], f["column"]): f for f in evaluation.metadata["failed_expectations"].value
-    }
     paid = failures[("expect_column_pair_values_a_to_be_greater_than_b", "payment_date")]
     assert paid["defects"] == ["paid_before_receipt"]
     assert (paid["unexpected_count"], paid["row_keys"]) == (1, [{"invoice_id": "F-2"}])
@@ -314,17 +323,10 @@ def test_scorecard_suite_fails_on_scores_that_do_not_follow_their_counts(
         if " join " not in e["kwargs"].get("unexpected_rows_query", "")
     ]
     suite = {**mart, "name": "scorecard", "expectations": own_rows}
-    (tmp_path / "scorecard.json").write_text(json.dumps(suite))
-    monkeypatch.setattr(gx_checks, "SUITES_DIR", tmp_path)
+    check = check_with_suite(suite, "probe_scores", tmp_path, monkeypatch)
 
-    check = build_gx_asset_check(TICKETS, "scorecard", "raw", "probe_scores")
-    evaluation = check_evaluation(run_pipeline(check))
+    failures = blocking_failures(check)
 
-    assert not evaluation.passed
-    assert evaluation.severity == dg.AssetCheckSeverity.ERROR
-    failures = {
-        (f["type"], f["column"]): f for f in evaluation.metadata["failed_expectations"].value
-    }
     share = failures[("expect_column_values_to_be_between", "score")]
     assert share["row_keys"] == [{"data_quality_id": "above_one"}]
     counts = {column: f["unexpected_count"] for (kind, column), f in failures.items()

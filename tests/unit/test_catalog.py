@@ -25,10 +25,15 @@ def staging_columns() -> dict[str, set[str]]:
     return columns
 
 
-def referenced_columns(definition) -> set[str]:
-    text = " ".join(
+def filters(definition) -> str:
+    """The SQL a definition gives the compiler: population, numerator, measure."""
+    return " ".join(
         filter(None, [definition.population, definition.numerator, definition.measure])
     )
+
+
+def referenced_columns(definition) -> set[str]:
+    text = filters(definition)
     named = {definition.date_basis, definition.scope_dimension, definition.answer,
              definition.subject}
     if definition.delay:
@@ -56,8 +61,7 @@ def test_every_definition_reads_columns_its_source_model_has():
         missing = referenced_columns(definition) - columns[definition.source_model]
         if missing:
             problems.append(f"{code}: {definition.source_model} has no {sorted(missing)}")
-        text = " ".join(filter(None, [definition.population, definition.numerator]))
-        unknown = set(LATEST_EXTRACT.findall(text)) - {"received_at"}
+        unknown = set(LATEST_EXTRACT.findall(filters(definition))) - {"received_at"}
         if unknown:
             problems.append(f"{code}: the compiler's latest_extract has no {sorted(unknown)}")
     assert problems == []

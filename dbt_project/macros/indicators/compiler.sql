@@ -137,7 +137,7 @@
     cross join (
         select max(received_at) as received_at
         from {{ source('ingest', 'batches') }}
-        where table_name = '{{ d.source_model[4:] }}' and superseded_by is null
+        where table_name = '{{ indicator_raw_table(d.source_model) }}' and superseded_by is null
     ) as latest_extract
     {%- endif %}
     inner join instances
@@ -149,6 +149,17 @@
         and instances.service = source.service_id::text
         {%- endif %}
     where source.{{ d.date_basis }} is not null
+{%- endmacro %}
+
+
+{% macro indicator_raw_table(source_model) -%}
+    {#- The raw table a staging model reads, as the load ledger names it: its one dbt source. -#}
+    {%- set sources = graph.nodes['model.' ~ project_name ~ '.' ~ source_model].sources -%}
+    {%- if sources | length != 1 -%}
+        {{ exceptions.raise_compiler_error(source_model ~ ' reads ' ~ sources | length
+            ~ ' raw tables: latest_extract needs exactly one') }}
+    {%- endif -%}
+    {{ return(sources[0][1]) }}
 {%- endmacro %}
 
 

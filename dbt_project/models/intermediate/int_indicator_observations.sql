@@ -3,6 +3,7 @@
     application adds one line; adding an indicator on an existing source changes only the catalog. -#}
 -- depends_on: {{ ref('stg_catalog__definitions') }}
 -- depends_on: {{ ref('int_calendar_days') }}
+-- depends_on: {{ source('ingest', 'batches') }}
 -- depends_on: {{ ref('stg_acc_booking__appointments') }}
 -- depends_on: {{ ref('stg_acc_grc__requests') }}
 -- depends_on: {{ ref('stg_acc_ipbx__calls') }}
