@@ -226,6 +226,12 @@ class UnquotedLines:
 
     def blocks(self) -> Iterator[tuple[int, list[str]]]:
         """`(line number of the first line, lines without their line break)`, block by block."""
+        for first, text in self.texts():
+            yield first, self.lines(text, first)
+
+    def texts(self) -> Iterator[tuple[int, str]]:
+        """`(line number of the first line, text)`, block by block: whole lines, decoded, their
+        line breaks as delivered (`lines` splits them and checks the carriage returns)."""
         with self.path.open("rb") as raw:
             raw.seek(self.offset)
             line_number, rest = self.first_line, b""
@@ -234,11 +240,31 @@ class UnquotedLines:
                 cut = data.rfind(b"\n") + 1  # the file ends with a line break (checked at open)
                 block, rest = data[:cut], data[cut:]
                 if block:
-                    lines = self._lines(block, line_number)
-                    yield line_number, lines
-                    line_number += len(lines)
+                    yield line_number, self._text(block, line_number)
+                    line_number += block.count(b"\n")
 
-    def _lines(self, block: bytes, first: int) -> list[str]:
+    @staticmethod
+    def lines(text: str, first: int) -> list[str]:
+        """The lines of a block's text (from line `first`), without their line breaks: `\\n`,
+        or `\\r\\n` as Windows exports write. A carriage return elsewhere is refused, as the
+        csv module refuses it in an unquoted cell."""
+        carriage_returns = text.count("\r")
+        if carriage_returns == 0:
+            lines = text.split("\n")
+        elif len(lines := text.split("\r\n")) == carriage_returns + 1 == text.count("\n") + 1:
+            pass  # every line ends with CRLF, as Windows exports do
+        else:
+            lines = [line.removesuffix("\r") for line in text.split("\n")]
+            for number, line in enumerate(lines, start=first):
+                if "\r" in line:
+                    raise FileRefusedError(
+                        f"line {number}: malformed CSV (a carriage return inside the line); "
+                        "check the line breaks of that line"
+                    )
+        lines.pop()  # what follows the block's last line break
+        return lines
+
+    def _text(self, block: bytes, first: int) -> str:
         try:
             text = block.decode(self.encoding)
         except UnicodeDecodeError as error:
@@ -250,26 +276,7 @@ class UnquotedLines:
             ) from error
         if not block.isascii() and codecs.lookup(self.encoding).name != "utf-8":
             self._refuse_utf8_lines(block, first)
-        carriage_returns = text.count("\r")
-        if carriage_returns == 0:
-            lines = text.split("\n")
-        elif carriage_returns == text.count("\r\n") == text.count("\n"):
-            lines = text.split("\r\n")  # every line ends with CRLF, as Windows exports do
-        else:
-            lines = self._mixed_lines(text, first)
-        lines.pop()  # what follows the block's last line break
-        return lines
-
-    @staticmethod
-    def _mixed_lines(text: str, first: int) -> list[str]:
-        lines = [line.removesuffix("\r") for line in text.split("\n")]
-        for number, line in enumerate(lines, start=first):
-            if "\r" in line:  # the csv module refuses a line break inside an unquoted cell
-                raise FileRefusedError(
-                    f"line {number}: malformed CSV (a carriage return inside the line); "
-                    "check the line breaks of that line"
-                )
-        return lines
+        return text
 
     def _refuse_utf8_lines(self, block: bytes, first: int) -> None:
         """The per-line check of `_decoded_lines`, run only when it can fail: a non-ASCII line is

@@ -28,7 +28,9 @@ import numpy as np
 
 from sources.cells import moment_parser, parse_decimal, parse_integer
 from sources.contracts import Column, ColumnType, Contract, OrderRule, RequiredWhenRule
+from sources.file_spec import FileSpec
 
+TAB = "\t"
 MAX_CODES_IN_PATTERN = 64  # longer lists are checked against a set, on a captured cell
 _SEPARATORS = "[ \u00a0\u202f]"  # thousands separators, as `cells.parse_integer` removes them
 _TIME_RANGES = {"HH": "(?:[01][0-9]|2[0-3])", "MM": "[0-5][0-9]", "SS": "[0-5][0-9]"}
@@ -56,27 +58,20 @@ class RowPattern:
         if spec.delimiter is None:
             raise ValueError(f"{contract.table}: the fast lane reads delimited files only")
         self.delimiter = spec.delimiter
-        d = re.escape(spec.delimiter)
-        # A cell holds no delimiter, NUL, tab, backslash, quote or line break: the line can then
-        # go to COPY's text format as is, the delimiter replaced by a tab.
-        self._cell = f'[^{d}\\x00\\t\\\\"\\r\\n]'
-        self._solid = f'[^\\s{d}\\x00\\\\"]'  # a cell character that is not a space
         self._captured: dict[str, int] = {}
         self._post_checks: list[Callable[[Groups], bool]] = []
         self._block_checks: list[BlockCheck] = []  # the same checks, on a block's columns
         captured = _captured_columns(contract, allowed)
-        parts = []
         for column in contract.columns:
-            piece = self._column(column.type, column.required, column.name, contract, allowed)
             if column.name in captured:
                 self._captured[column.name] = len(self._captured)
-                piece = f"({piece})"
-            parts.append(piece)
-        line = d.join(parts)
-        self.fullmatch = re.compile(line).fullmatch
-        # Every line of a block, in one call: a valid line gives its captured cells and, last,
-        # its line break; any other line (blank lines included) gives empty strings throughout.
-        self.findall = re.compile(f"(?:(?!\\n){line}(\\n)|[^\\n]*\\n)").findall
+        # A line as delivered, its captured cells as groups.
+        self.fullmatch = re.compile(self._line(contract, allowed, self.delimiter)).fullmatch
+        # Every line of a block whose delimiters were replaced by tabs, in one call: a valid line
+        # gives its captured cells and, last, its line break (`\\n` or `\\r\\n`); any other
+        # line (blank lines included) gives empty strings throughout.
+        line = self._line(contract, allowed, TAB)
+        self.findall = re.compile(f"(?:(?!\\r?\\n){line}(\\r?\\n)|[^\\n]*\\n)").findall
         self._line_break = len(self._captured)  # the group that says a line matched
         self.key_groups = [self._captured[name] for name in contract.natural_key]
         for column in contract.columns:
@@ -105,7 +100,7 @@ class RowPattern:
         """Which lines of a block are valid rows, given `findall` of the block: the verdict of
         `fullmatch` then `holds` on each line (blank lines are not rows: False)."""
         columns = Columns(found)
-        valid = columns.flags(map(operator.eq, columns(self._line_break), repeat("\n")))
+        valid = columns.flags(map(bool, columns(self._line_break)))
         for check in self._block_checks:
             valid &= check(columns)
         return valid
@@ -115,32 +110,20 @@ class RowPattern:
         self._post_checks.append(row)
         self._block_checks.append(block or (lambda columns: columns.flags(map(row, columns.found))))
 
-    def _column(
-        self,
-        kind: ColumnType,
-        required: bool,
-        name: str,
-        contract: Contract,
-        allowed: Mapping[str, frozenset[str]],
+    def _line(
+        self, contract: Contract, allowed: Mapping[str, frozenset[str]], delimiter: str
     ) -> str:
-        spec, cell = contract.file, self._cell
-        if kind is ColumnType.TEXT:
-            spaces = f"[^\\S\\t\\r\\n{re.escape(spec.delimiter or '')}]*"  # blanks a cell may hold
-            return f"{spaces}{self._solid}{cell}*" if required else f"{cell}*"
-        if kind is ColumnType.CODE:
-            codes = allowed[name]
-            long_list = len(codes) > MAX_CODES_IN_PATTERN
-            body = f"{cell}+" if long_list else literal_alternatives(codes)
-        elif kind is ColumnType.BOOLEAN:
-            body = f"{re.escape(spec.boolean_true)}|{re.escape(spec.boolean_false)}"
-        elif kind is ColumnType.INTEGER:
-            body = _number(None)
-        elif kind is ColumnType.DECIMAL:
-            body = _number(re.escape(spec.decimal))
-        else:
-            date_only = kind is ColumnType.DATE
-            body = moment_pattern(spec.date_format if date_only else spec.timestamp_format)
-        return f"(?:{body})" if required else f"(?:{body})?"
+        """The expression of a valid line whose cells are separated by `delimiter`, the captured
+        columns as groups. A cell holds no delimiter, NUL, tab, backslash, quote or line break:
+        the line can go to COPY's text format as is, the delimiter replaced by a tab."""
+        d = re.escape(delimiter)
+        cell = f'[^{d}\\x00\\t\\\\"\\r\\n]'
+        solid = f'[^\\s{d}\\x00\\\\"]'  # a cell character that is not a space
+        parts = []
+        for column in contract.columns:
+            piece = _column(column, contract.file, allowed, cell, solid, d)
+            parts.append(f"({piece})" if column.name in self._captured else piece)
+        return d.join(parts)
 
     def _rule(self, rule: OrderRule | RequiredWhenRule, contract: Contract):
         place = self._captured
@@ -235,6 +218,35 @@ class Columns:
 
     def all_true(self) -> np.ndarray:
         return np.ones(self.count, dtype=bool)
+
+
+def _column(
+    column: Column,
+    spec: FileSpec,
+    allowed: Mapping[str, frozenset[str]],
+    cell: str,
+    solid: str,
+    delimiter: str,
+) -> str:
+    """The expression of one cell (`delimiter` escaped)."""
+    kind, required = column.type, column.required
+    if kind is ColumnType.TEXT:
+        spaces = f"[^\\S\\t\\r\\n{delimiter}]*"  # blanks a cell may hold
+        return f"{spaces}{solid}{cell}*" if required else f"{cell}*"
+    if kind is ColumnType.CODE:
+        codes = allowed[column.name]
+        long_list = len(codes) > MAX_CODES_IN_PATTERN
+        body = f"{cell}+" if long_list else literal_alternatives(codes)
+    elif kind is ColumnType.BOOLEAN:
+        body = f"{re.escape(spec.boolean_true)}|{re.escape(spec.boolean_false)}"
+    elif kind is ColumnType.INTEGER:
+        body = _number(None)
+    elif kind is ColumnType.DECIMAL:
+        body = _number(re.escape(spec.decimal))
+    else:
+        date_only = kind is ColumnType.DATE
+        body = moment_pattern(spec.date_format if date_only else spec.timestamp_format)
+    return f"(?:{body})" if required else f"(?:{body})?"
 
 
 def moment_digits(pattern: str) -> tuple[int, list[int]]:

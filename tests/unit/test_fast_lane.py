@@ -77,8 +77,10 @@ TRICKY = (
 )  # fmt: skip
 
 
-def mutated_lines(count: int, seed: int) -> list[str]:
-    """Lines of the visits file: valid ones, repeated keys, blank lines and mutated cells."""
+def mutated_lines(count: int, seed: int, *, tabs: bool = True) -> list[str]:
+    """Lines of the visits file: valid ones, repeated keys, blank lines and mutated cells (a
+    cell holding a tab among them if `tabs`)."""
+    tricky = TRICKY if tabs else tuple(cell for cell in TRICKY if "\t" not in cell)
     rng = random.Random(seed)
     lines = []
     for number in range(count):
@@ -86,7 +88,7 @@ def mutated_lines(count: int, seed: int) -> list[str]:
         cells[1] = str(rng.randint(1, count // 2))  # some keys repeat
         if rng.random() < 0.6:
             for place in rng.sample(range(len(cells)), rng.randint(1, 3)):
-                cells[place] = rng.choice(TRICKY)
+                cells[place] = rng.choice(tricky)
         line = ";".join(cells)
         if number % 97 == 0:
             line = ""
@@ -100,8 +102,8 @@ def mutated_lines(count: int, seed: int) -> list[str]:
 def test_block_verdict_is_the_line_verdict(seed):
     contract = visits_contract()
     pattern = RowPattern(contract, RecordChecker(contract).allowed)
-    lines = mutated_lines(3000, seed)
-    found = pattern.findall("\n".join(lines) + "\n")
+    lines = mutated_lines(3000, seed, tabs=False)  # a block holding a tab goes line by line
+    found = pattern.findall("\n".join(lines).replace(";", "\t") + "\n")  # delimiters as tabs
     assert len(found) == len(lines)
     by_block = pattern.valid_lines(found).tolist()
     by_line = []
@@ -158,19 +160,29 @@ def load(contract: Contract, path: Path, *, fast: bool):
     return conn.written.getvalue(), spool.getvalue(), loaded, reasons, sorted(candidates)
 
 
+@pytest.mark.parametrize(("tabs", "newline"), [(False, "\r\n"), (True, "\r\n"), (False, "\n")])
 @pytest.mark.parametrize("block_bytes", [1 << 20, 4096])
-def test_fast_lane_loads_what_the_thorough_lane_loads(tmp_path, block_bytes):
+def test_fast_lane_loads_what_the_thorough_lane_loads(tmp_path, block_bytes, tabs, newline):
     """Same COPY text (rows, order, line numbers, escapes), same quarantine entries and reasons,
-    same duplicate candidates, whether a block is one whole file or a few dozen lines."""
+    same duplicate candidates, whether a block is one whole file or a few dozen lines, and
+    whether cells hold tabs (their blocks go line by line) or not."""
     contract = visits_contract()
-    lines = mutated_lines(4000, seed=7)
+    lines = mutated_lines(4000, seed=7, tabs=tabs)
     header = ";".join(contract.column_names)
     path = tmp_path / "test_desk__visits_2026-03.csv"
-    path.write_bytes(("\r\n".join([header, *lines]) + "\r\n").encode("cp1252"))
-    with patch("sources.readers.BLOCK_BYTES", block_bytes):
+    path.write_bytes((newline.join([header, *lines]) + newline).encode("cp1252"))
+    runs = patch.object(copy_rows.RowSink, "copy_run", autospec=True,
+                        side_effect=copy_rows.RowSink.copy_run)  # fmt: skip
+    with patch("sources.readers.BLOCK_BYTES", block_bytes), runs as copy_run:
         fast = load(contract, path, fast=True)
     thorough = load(contract, path, fast=False)
     assert fast == thorough
+    by_blocks = sum(len(call.args[1]) for call in copy_run.call_args_list)
+    escaped = sum("\\" in line for line in fast[0].splitlines())  # left to the thorough path
+    if not tabs:  # every other valid line went by a block; with tabs, where a block has none
+        assert by_blocks == fast[2] - escaped > 1000
+    elif block_bytes == 1 << 20:
+        assert by_blocks == 0  # one block, with a tab: line by line
     copied, quarantined, loaded, reasons, candidates = fast
     assert loaded == copied.count("\n") > 1000
     assert "a\\\\b" in copied  # a backslash reaches COPY escaped (thorough path of that line)

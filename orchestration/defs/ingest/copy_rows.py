@@ -117,28 +117,36 @@ def copy_valid_rows(
 def _fast_lane(sink: RowSink, pattern: RowPattern, copy: psycopg.Copy) -> None:
     """Whole blocks of lines checked at once; the lines that fail go through `RowSink.check`.
 
-    Per block: one `findall` of the contract's expression, the cross-field checks on the captured
-    columns (`RowPattern.valid_lines`), then each run of valid lines becomes COPY text, key hashes
-    and line numbers by C-level operations (`str.replace`, `join`, `map`). Rows keep the file's
-    order; an invalid or blank line is handled exactly as in the line by line lane.
+    Per block: its delimiters become tabs (COPY's), one `findall` of the contract's expression
+    gives the captured cells of each line, the cross-field checks run on the captured columns
+    (`RowPattern.valid_lines`), then each run of valid lines becomes COPY text, key hashes and
+    line numbers by C-level operations (`split`, `join`, `map`). Rows keep the file's order; an
+    invalid or blank line is handled exactly as in the line by line lane. A block holding a tab
+    (inside a cell, where it is not the delimiter) goes line by line: its tabs would end cells.
     """
-    assert sink.table.unquoted is not None
+    unquoted = sink.table.unquoted
+    assert unquoted is not None
     delimiter, findall = pattern.delimiter, pattern.findall
     key_of = operator.itemgetter(*pattern.key_groups)  # a tuple for a composite key, as `add`
-    for first_line, lines in sink.table.unquoted.blocks():
-        text = "\n".join(lines)
-        text += "\n"
-        found = findall(text)
+    for first_line, text in unquoted.texts():
+        if delimiter != TAB and TAB in text:
+            for offset, line in enumerate(unquoted.lines(text, first_line)):
+                if line:  # a blank line carries no data
+                    sink.check(first_line + offset, line.split(delimiter))
+            sink.flush(copy)
+            continue
+        tabbed = text.replace(delimiter, TAB)
+        found = findall(tabbed)
+        lines = unquoted.lines(tabbed, first_line)
         if len(found) != len(lines):  # every line ends with a break, so it gives one match
             raise AssertionError(f"line {first_line}: the block lane lost its lines")
         runs = [*np.flatnonzero(~pattern.valid_lines(found)).tolist(), len(lines)]
-        tabbed = text.replace(delimiter, TAB).split("\n")
         start = 0
         for stop in runs:  # a run of valid lines, then the line that ends it
             if start < stop:
-                sink.copy_run(tabbed[start:stop], found[start:stop], key_of, first_line + start)
+                sink.copy_run(lines[start:stop], found[start:stop], key_of, first_line + start)
             if stop < len(lines) and lines[stop]:  # a blank line carries no data
-                sink.check(first_line + stop, lines[stop].split(delimiter))
+                sink.check(first_line + stop, lines[stop].split(TAB))
             start = stop + 1
         sink.flush(copy)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -38,7 +39,6 @@ from orchestration.defs.ingest.copy_rows import copy_quarantined_rows, copy_vali
 from sources.contracts import Contract, delivery_period, open_delivery
 from sources.readers import FileRefusedError
 
-CHUNK_BYTES = 1 << 20
 QUARANTINE_SPOOL_BYTES = 8 << 20  # quarantined rows wait in memory up to this, then on disk
 
 __all__ = ["LoadReport", "archive_file", "ensure_load_tables", "ensure_raw_table", "load_file"]
@@ -102,20 +102,20 @@ def load_file(
 
 
 def archive_file(path: Path, archive_dir: Path) -> tuple[Path, str, int]:
-    """Copy a file to `archive_dir/<sha[:2]>/<sha>.<ext>` while hashing it: (path, sha256, size)."""
+    """Copy a file to `archive_dir/<sha[:2]>/<sha>.<ext>`: (archived path, sha256, size).
+
+    The kernel copies the bytes (`shutil.copyfile`: sendfile, no pass through Python), the copy
+    is flushed to disk, then the copy itself is hashed: the name says exactly what is kept."""
     archive_dir.mkdir(parents=True, exist_ok=True)
-    digest, size = hashlib.sha256(), 0
     descriptor, name = tempfile.mkstemp(dir=archive_dir, prefix=".incoming-")
+    os.close(descriptor)
     temporary = Path(name)
     try:
-        with path.open("rb") as source, os.fdopen(descriptor, "wb") as copy:
-            while chunk := source.read(CHUNK_BYTES):
-                digest.update(chunk)
-                copy.write(chunk)
-                size += len(chunk)
-            copy.flush()
+        shutil.copyfile(path, temporary)
+        with temporary.open("rb") as copy:
             os.fsync(copy.fileno())  # the landing copy is deleted later: this one must last
-        sha256 = digest.hexdigest()
+            sha256 = hashlib.file_digest(copy, "sha256").hexdigest()
+            size = copy.tell()
         target = archive_dir / sha256[:2] / f"{sha256}{path.suffix.lower()}"
         target.parent.mkdir(exist_ok=True)
         if not target.exists():
