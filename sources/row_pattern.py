@@ -178,8 +178,12 @@ class RowPattern:
             return None  # numbers: the row form, on each line
         spec = contract.file
         date_only = kinds == {ColumnType.DATE}
-        width, digits = moment_digits(spec.date_format if date_only else spec.timestamp_format)
-        key_type = f"<U{len(digits)}"
+        layout = spec.date_format if date_only else spec.timestamp_format
+        width, digits = moment_digits(layout)
+        # A valid moment of an ASCII layout is ASCII: one byte a character (numpy's `S`), where
+        # `U` takes four; a layout with another literal keeps `U`.
+        kind, unit = ("S", np.uint8) if layout.isascii() else ("<U", np.uint32)
+        key_type = f"{kind}{len(digits)}"
         holds, terms = _HOLDS[rule.operator], [place[term] for term in rule.terms]
 
         def in_order(columns: Columns) -> np.ndarray:
@@ -188,8 +192,8 @@ class RowPattern:
             valid, seen = columns.all_true(), ~columns.all_true()
             previous = np.zeros(columns.count, dtype=key_type)
             for index in terms:
-                texts = np.array(columns(index), dtype=f"<U{width}")
-                codes = texts.view(np.uint32).reshape(columns.count, width)
+                texts = np.array(columns(index), dtype=f"{kind}{width}")
+                codes = texts.view(unit).reshape(columns.count, width)
                 present = codes[:, 0] != 0  # an empty cell is all zeros
                 value = np.ascontiguousarray(codes[:, digits]).view(key_type).ravel()
                 valid &= ~(present & seen) | holds(previous, value)
