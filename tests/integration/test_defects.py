@@ -19,6 +19,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from orchestration.defs.ingest.batches import rows_table
 from sources.generator import generate_landing
 
 pytestmark = pytest.mark.integration
@@ -212,11 +213,11 @@ def bypassed(defective_run):
             columns = load_contract(table).column_names
             conn.execute(
                 sql.SQL(
-                    "insert into raw.{table} ({columns}, _batch_id, _source_file, _file_sha256,"
-                    " _row_number) select {cells}, batch_id, source_file, file_sha256, row_number"
+                    "insert into raw.{table} ({columns}, _batch_id, _row_number)"
+                    " select {cells}, batch_id, row_number"
                     " from raw._quarantine where source_file = %s and row_number = any(%s)"
                 ).format(
-                    table=sql.Identifier(table),
+                    table=sql.Identifier(rows_table(table)),
                     columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
                     cells=sql.SQL(", ").join(sql.SQL("record ->> {}").format(c) for c in columns),
                 ),

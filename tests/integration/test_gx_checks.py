@@ -11,6 +11,7 @@ import pytest
 import yaml
 from psycopg import sql
 
+from orchestration.defs.ingest.batches import drop_raw_table
 from orchestration.defs.quality import gx_checks
 from orchestration.defs.quality.gx_checks import build_gx_asset_check
 from orchestration.settings import PROJECT_ROOT, get_settings
@@ -23,7 +24,6 @@ SUITE = "raw.acc_queue__tickets"
 SUITE_FILE = gx_checks.SUITES_DIR / "raw" / "acc_queue__tickets.json"  # GX maps "." to "/"
 CONTRACT = PROJECT_ROOT / "sources" / "contracts" / "acc_queue__tickets.yml"
 CREATE_TICKETS = """
-    drop table if exists raw.acc_queue__tickets;
     create table raw.acc_queue__tickets (
         ticket_id text, site_id text, counter_id text, service_id text, reason_code text,
         arrival_ts text, called_ts text, end_ts text, abandoned text, appointment_id text,
@@ -66,6 +66,7 @@ def gx_settings(settings, pg_server, monkeypatch):
 def tickets(gx_settings, connect):
     """raw.acc_queue__tickets as the loader lands it, valid rows; `add(**values)` adds one more."""
     loader = connect(Role.LOADER, autocommit=True)
+    drop_raw_table(loader, "acc_queue__tickets")  # a plain table here: GX sees the columns alike
     loader.execute(CREATE_TICKETS)
     insert = sql.SQL("insert into raw.acc_queue__tickets ({}) values ({})").format(
         sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
@@ -79,7 +80,7 @@ def tickets(gx_settings, connect):
         loader.execute(insert, list((row | values).values()))
 
     yield add
-    loader.execute("drop table raw.acc_queue__tickets")
+    drop_raw_table(loader, "acc_queue__tickets")
 
 
 @dg.asset(key=TICKETS)

@@ -22,6 +22,7 @@ import pytest
 import yaml
 from psycopg import sql
 
+from orchestration.defs.ingest.batches import drop_raw_table
 from orchestration.defs.ingest.loader import (
     LoadReport,
     ensure_load_tables,
@@ -95,8 +96,10 @@ def forget_loads_after(conn: psycopg.Connection, drop: Sequence[str] = ()) -> It
             "update raw._batches set superseded_by = null where superseded_by > %s", [last]
         )
         tables = conn.execute(
-            "select table_name from information_schema.columns where table_schema = 'raw'"
-            " and column_name = '_batch_id'"
+            "select table_name from information_schema.columns"
+            " join information_schema.tables using (table_schema, table_name)"
+            " where table_schema = 'raw' and column_name = '_batch_id'"
+            " and table_type = 'BASE TABLE'"  # the rows tables under the raw views
         ).fetchall()
         for (table,) in tables:
             conn.execute(
@@ -107,7 +110,7 @@ def forget_loads_after(conn: psycopg.Connection, drop: Sequence[str] = ()) -> It
         conn.execute("delete from raw._batches where batch_id > %s", [last])
         conn.execute("delete from raw._files where file_sha256 <> all(%s)", [known_files])
         for table in drop:
-            conn.execute(sql.SQL("drop table if exists {}").format(sql.Identifier("raw", table)))
+            drop_raw_table(conn, table)
 
 
 # --- fixtures ----------------------------------------------------------------------------------
@@ -594,7 +597,46 @@ def test_raw_table_gains_the_columns_a_new_contract_version_adds(loader):
             ensure_raw_table(loader, second)
         assert "note" in {name for (name,) in loader.execute(columns)}
     finally:
-        loader.execute("drop table if exists raw.acc_queue__evolution_probe")
+        drop_raw_table(loader, "acc_queue__evolution_probe")
+
+
+def test_a_raw_table_of_the_first_layout_becomes_rows_and_view_keeping_its_rows(
+    loader, delivery, tmp_path
+):
+    """Warehouses loaded before the provenance moved to the batch: their raw table, with the
+    file and checksum on every row, becomes the rows table (those two columns dropped) under
+    the view, which shows the same rows with the same provenance; later loads add to it."""
+    probe = CONTRACT.model_copy(update={"entity": "layout_probe"})
+    table, columns = "acc_queue__layout_probe", ", ".join(CONTRACT.column_names)
+    first = delivery.files[0].path
+    second = tmp_path / "acc_queue__tickets_2026-04.csv"  # other bytes, another month
+    second.write_bytes(first.read_bytes().replace(b"/03/2026", b"/04/2026"))
+    shown = (
+        f"select {columns}, _batch_id, _source_file, _file_sha256, _row_number"
+        f" from raw.{table} order by _batch_id, _row_number"
+    )
+    try:
+        report = load_file(loader, probe, first, tmp_path / "archive")
+        expected = loader.execute(shown).fetchall()
+        assert {row[-3:-1] for row in expected} == {(report.file, report.sha256)}
+        with loader.transaction():  # the first layout, rebuilt from the rows and the ledger
+            loader.execute(
+                f"create table raw.old_layout as select {columns}, _batch_id, _source_file,"
+                f" _file_sha256, _row_number, _loaded_at from raw.{table}"
+            )
+            drop_raw_table(loader, table)
+            loader.execute(f"alter table raw.old_layout rename to {table}")
+        assert loader.execute(shown).fetchall() == expected  # a table, as before
+        later = load_file(loader, probe, second, tmp_path / "archive")  # migrates, then loads
+        kind = "select relkind::text from pg_class where oid = %s::regclass"
+        assert count(loader, kind, f"raw.{table}") == "v"
+        assert count(loader, kind, f"raw.{table}__rows") == "r"
+        rows = loader.execute(shown).fetchall()
+        assert rows[: len(expected)] == expected
+        assert len(rows) == len(expected) + later.rows_loaded
+        assert {row[-3:-1] for row in rows[len(expected) :]} == {(later.file, later.sha256)}
+    finally:
+        drop_raw_table(loader, table)
 
 
 def test_load_file_refuses_a_connection_with_a_pending_transaction(connect, delivery, tmp_path):

@@ -20,6 +20,7 @@ from psycopg import sql
 from sources.contracts import Contract
 
 RAW = "raw"
+ROWS_SUFFIX = "__rows"  # raw.<table> is a view of raw.<table>__rows (see ensure_raw_table)
 DDL_LOCK = 7_351_001  # advisory lock key: concurrent loaders must not race on CREATE TABLE
 
 LOAD_TABLES_DDL = (
@@ -111,32 +112,77 @@ def ensure_load_tables(conn: psycopg.Connection) -> None:
         )
 
 
+def rows_table(table: str) -> str:
+    """The table that stores the rows of the view `raw.<table>` (see `ensure_raw_table`)."""
+    return f"{table}{ROWS_SUFFIX}"
+
+
 def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
     """Create `raw.<app>__<entity>` from the contract, or add the columns a new version adds.
 
-    Every contract column is `text`, exactly as delivered; load columns say where a row came from.
-    A BRIN index on `_batch_id` (batches are appended in order, so it stays tiny) lets the loader
-    look at one batch without scanning the table's history. Call in a transaction.
+    `raw.<app>__<entity>` shows every contract column as delivered (text), then where each row
+    came from: `_batch_id`, `_source_file`, `_file_sha256`, `_row_number`, `_loaded_at`. It is a
+    view: the rows live in `raw.<app>__<entity>__rows` with their batch and line only, and the
+    file's name and checksum, the same for every row of a batch, come from `raw._batches`.
+    Repeated on each row they took about 100 bytes a row, as much as the cells of a typical
+    record: a quarter of the database's work in a load, and of raw's size. A BRIN index on
+    `_batch_id` (batches are appended in order, so it stays tiny) lets the loader look at one
+    batch without scanning the table's history. A raw table of the first layout (provenance on
+    every row) becomes this one in place. Call in a transaction.
     """
     conn.execute("select pg_advisory_xact_lock(%s)", [DDL_LOCK])
-    table = sql.Identifier(RAW, contract.table)
-    existing = _columns(conn, contract.table)
+    rows = sql.Identifier(RAW, rows_table(contract.table))
+    kind = _relation_kind(conn, contract.table)
+    if kind == "r":
+        _split_provenance(conn, contract.table)
+    existing = _columns(conn, rows_table(contract.table))
     new_columns = [column for column in contract.columns if column.name not in existing]
     if not existing:
-        _create_raw_table(conn, contract)
-    for column in new_columns:
-        if existing:
+        _create_rows_table(conn, contract)
+    else:
+        for column in new_columns:
             add = sql.SQL("alter table {} add column {} text")
-            conn.execute(add.format(table, sql.Identifier(column.name)))
-        note = " [donnée personnelle]" if column.personal else ""
-        conn.execute(
-            sql.SQL("comment on column {}.{} is {}").format(
-                table, sql.Identifier(column.name), sql.Literal(column.description + note)
-            )
-        )
+            conn.execute(add.format(rows, sql.Identifier(column.name)))
+    if kind != "v" or new_columns:
+        _create_raw_view(conn, contract)
     index = sql.Identifier(f"{contract.table[:50]}__batch_brin")
     conn.execute(
-        sql.SQL("create index if not exists {} on {} using brin (_batch_id)").format(index, table)
+        sql.SQL("create index if not exists {} on {} using brin (_batch_id)").format(index, rows)
+    )
+
+
+def drop_raw_table(conn: psycopg.Connection, table: str) -> None:
+    """Drop `raw.<table>` (a view, or a table of the first layout) and its rows table."""
+    kind = _relation_kind(conn, table)
+    if kind is not None:
+        drop = sql.SQL("drop view {}" if kind == "v" else "drop table {}")
+        conn.execute(drop.format(sql.Identifier(RAW, table)))
+    conn.execute(
+        sql.SQL("drop table if exists {}").format(sql.Identifier(RAW, rows_table(table)))
+    )
+
+
+def _relation_kind(conn: psycopg.Connection, name: str) -> str | None:
+    """`r` (a table), `v` (a view) or None (nothing) for `raw.<name>`."""
+    found = conn.execute(
+        "select c.relkind::text from pg_class as c join pg_namespace as n on n.oid = c.relnamespace"
+        " where n.nspname = %s and c.relname = %s",
+        [RAW, name],
+    ).fetchone()
+    return found[0] if found else None
+
+
+def _split_provenance(conn: psycopg.Connection, table: str) -> None:
+    """A raw table of the first layout becomes the rows table (metadata only: PostgreSQL drops
+    a column without rewriting the table); the view is created next."""
+    old = sql.Identifier(RAW, table)
+    conn.execute(
+        sql.SQL("alter table {} rename to {}").format(old, sql.Identifier(rows_table(table)))
+    )
+    conn.execute(
+        sql.SQL("alter table {} drop column _source_file, drop column _file_sha256").format(
+            sql.Identifier(RAW, rows_table(table))
+        )
     )
 
 
@@ -148,18 +194,47 @@ def _columns(conn: psycopg.Connection, table: str) -> set[str]:
     return {name for (name,) in conn.execute(query, [RAW, table])}
 
 
-def _create_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
-    table = sql.Identifier(RAW, contract.table)
+def _create_rows_table(conn: psycopg.Connection, contract: Contract) -> None:
+    rows = sql.Identifier(RAW, rows_table(contract.table))
     columns = [sql.SQL("{} text").format(sql.Identifier(name)) for name in contract.column_names]
     conn.execute(
         sql.SQL(
-            "create table {} ({}, _batch_id bigint not null, _source_file text not null,"
-            " _file_sha256 text not null, _row_number integer not null,"
+            "create table {} ({}, _batch_id bigint not null, _row_number integer not null,"
             " _loaded_at timestamptz not null default now())"
-        ).format(table, sql.SQL(", ").join(columns))
+        ).format(rows, sql.SQL(", ").join(columns))
+    )
+    description = (
+        f"Lignes de raw.{contract.table} (lot et ligne du fichier) ; "
+        f"lire la vue raw.{contract.table}, qui y joint le fichier et son empreinte."
+    )
+    conn.execute(sql.SQL("comment on table {} is {}").format(rows, sql.Literal(description)))
+
+
+def _create_raw_view(conn: psycopg.Connection, contract: Contract) -> None:
+    """(Re)create the view `raw.<table>`: the contract's columns in its order, then the load
+    columns, each commented (the descriptions dbt docs and auditors read). A left join: a row
+    whose batch were missing would still show, with no file, rather than vanish."""
+    view = sql.Identifier(RAW, contract.table)
+    rows = sql.Identifier(RAW, rows_table(contract.table))
+    names = contract.column_names
+    cells = sql.SQL(", ").join(sql.SQL("r.{}").format(sql.Identifier(name)) for name in names)
+    conn.execute(sql.SQL("drop view if exists {}").format(view))
+    conn.execute(
+        sql.SQL(
+            "create view {} as select {}, r._batch_id, b.source_file as _source_file,"
+            " b.file_sha256 as _file_sha256, r._row_number, r._loaded_at"
+            " from {} as r left join raw._batches as b on b.batch_id = r._batch_id"
+        ).format(view, cells, rows)
     )
     description = f"{contract.record_type} — {contract.description}"
-    conn.execute(sql.SQL("comment on table {} is {}").format(table, sql.Literal(description)))
+    conn.execute(sql.SQL("comment on view {} is {}").format(view, sql.Literal(description)))
+    for column in contract.columns:
+        note = " [donnée personnelle]" if column.personal else ""
+        conn.execute(
+            sql.SQL("comment on column {}.{} is {}").format(
+                view, sql.Identifier(column.name), sql.Literal(column.description + note)
+            )
+        )
 
 
 def expected_delivery(period: str, late_after_days: int) -> date:
@@ -258,7 +333,7 @@ def quarantine_duplicates(
             jsonb_build_object({members})
         from moved as t
         """
-    ).format(qualified=qualified, members=members, table=ident(RAW, contract.table))
+    ).format(qualified=qualified, members=members, table=ident(RAW, rows_table(contract.table)))
     cursor = conn.execute(
         statement,
         {

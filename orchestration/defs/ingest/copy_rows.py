@@ -24,13 +24,15 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from orchestration.defs.ingest.batches import RAW, Batch
+from orchestration.defs.ingest.batches import RAW, Batch, rows_table
 from sources.contracts import Contract
 from sources.readers import Table
 from sources.row_pattern import RowPattern, row_pattern_for
 from sources.validation import RecordChecker
 
-LOAD_COLUMNS = ("_batch_id", "_source_file", "_file_sha256", "_row_number")  # + _loaded_at
+# Written with each row (+ _loaded_at by default); the view raw.<table> adds the file and its
+# checksum from the batch (see `batches.ensure_raw_table`).
+LOAD_COLUMNS = ("_batch_id", "_row_number")
 TAB = "\t"
 COPY_ROWS_PER_WRITE = 1000  # lines joined per COPY write: fewer calls into psycopg
 _COPY_SPECIAL = re.compile(r"[\\\n\r]")  # with the tab, what COPY's text format must escape
@@ -43,7 +45,7 @@ class RowSink:
     def __init__(self, contract: Contract, table: Table, batch: Batch, spool: IO[str]):
         self.checker = RecordChecker(contract)
         self.table, self.spool = table, spool
-        self.load_columns = f"\t{batch.batch_id}\t{copy_text(batch.file)}\t{batch.sha256}\t"
+        self.load_columns = f"\t{batch.batch_id}\t"
         self.tabs = len(contract.column_names) - 1
         self.in_contract_order = _contract_order(table.header, contract.column_names)
         self.pending: list[str] = []
@@ -96,7 +98,7 @@ def copy_valid_rows(
     """
     sink = RowSink(contract, table, batch, spool)
     target = sql.SQL("copy {} ({}) from stdin").format(
-        sql.Identifier(RAW, contract.table),
+        sql.Identifier(RAW, rows_table(contract.table)),
         sql.SQL(", ").join(map(sql.Identifier, (*contract.column_names, *LOAD_COLUMNS))),
     )
     pattern = None

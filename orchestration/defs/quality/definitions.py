@@ -6,6 +6,7 @@ Checks are blocking: an ERROR stops everything downstream of the checked asset."
 import dagster as dg
 from psycopg import sql
 
+from orchestration.defs.ingest.batches import rows_table
 from orchestration.defs.ingest.definitions import raw_asset_key
 from orchestration.defs.quality.gx_checks import SUITES_DIR, build_gx_asset_check
 from orchestration.defs.quality.quarantine import build_quarantine_check
@@ -38,7 +39,9 @@ def build_reconciliation_check(contract: Contract) -> dg.AssetChecksDefinition:
         with warehouse.connect(Role.AUDITOR) as conn:
             ledger = conn.execute(RECONCILE, [contract.table]).fetchone()
             present = conn.execute(
-                sql.SQL("select count(*) from {}").format(sql.Identifier("raw", contract.table))
+                sql.SQL("select count(*) from {}").format(
+                    sql.Identifier("raw", rows_table(contract.table))  # every stored row
+                )
             ).fetchone()[0]
         rows_in, loaded, quarantined, batches = ledger
         passed = rows_in == loaded + quarantined and present == loaded
