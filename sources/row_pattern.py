@@ -68,11 +68,21 @@ class RowPattern:
         # A line as delivered, its captured cells as groups.
         self.fullmatch = re.compile(self._line(contract, allowed, self.delimiter)).fullmatch
         # Every line of a block whose delimiters were replaced by tabs, in one call: a valid line
-        # gives its captured cells and, last, its line break (`\\n` or `\\r\\n`); any other
-        # line (blank lines included) gives empty strings throughout.
+        # gives its captured cells; any other line (blank lines included) gives empty strings
+        # throughout. A required captured cell is never empty, so it says that a line matched;
+        # without one (or with a single group, where `findall` would give strings, not tuples),
+        # the line break is captured last for that purpose.
         line = self._line(contract, allowed, TAB)
-        self.findall = re.compile(f"(?:(?!\\r?\\n){line}(\\r?\\n)|[^\\n]*\\n)").findall
-        self._line_break = len(self._captured)  # the group that says a line matched
+        required = [
+            self._captured[column.name]
+            for column in contract.columns
+            if column.required and column.name in self._captured
+        ]
+        if required and len(self._captured) > 1:
+            self._matched, ending = required[0], "\\r?\\n"
+        else:
+            self._matched, ending = len(self._captured), "(\\r?\\n)"
+        self.findall = re.compile(f"(?:(?!\\r?\\n){line}{ending}|[^\\n]*\\n)").findall
         self.key_groups = [self._captured[name] for name in contract.natural_key]
         for column in contract.columns:
             codes = allowed.get(column.name)
@@ -100,7 +110,7 @@ class RowPattern:
         """Which lines of a block are valid rows, given `findall` of the block: the verdict of
         `fullmatch` then `holds` on each line (blank lines are not rows: False)."""
         columns = Columns(found)
-        valid = columns.flags(map(bool, columns(self._line_break)))
+        valid = columns.flags(map(bool, columns(self._matched)))
         for check in self._block_checks:
             valid &= check(columns)
         return valid

@@ -137,7 +137,7 @@ class RecordingConnection:
         yield self
 
     @contextmanager
-    def copy(self, _statement):
+    def copy(self, _statement, **_options):
         yield self.written
 
 
@@ -145,8 +145,9 @@ def load(contract: Contract, path: Path, *, fast: bool):
     """`copy_valid_rows` on a recording connection: (COPY text, quarantine spool, rows loaded,
     quarantine reasons, duplicate candidates)."""
     conn, spool = RecordingConnection(), io.StringIO()
+    plain_writer = patch.object(copy_rows, "SendingWriter", lambda _cursor: None)  # no libpq
     batch = Batch(7, contract.table, path.name, "ab" * 32, "2026-03", date(2026, 4, 5), False)
-    with open_delivery(contract, path) as table:
+    with open_delivery(contract, path) as table, plain_writer:
         assert table.unquoted is not None  # a file the fast lane can take
         if fast:
             loaded, reasons, candidates = copy_rows.copy_valid_rows(

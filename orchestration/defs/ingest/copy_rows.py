@@ -17,11 +17,13 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain, repeat
+from queue import Queue
 from typing import IO
 
 import numpy as np
 import psycopg
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 from psycopg.types.json import Jsonb
 
 from orchestration.defs.ingest.batches import RAW, Batch, rows_table
@@ -89,6 +91,17 @@ class RowSink:
             self.pending.clear()
 
 
+class SendingWriter(QueuedLibpqWriter):
+    """psycopg's writer thread, so that the server parses a block while the next one is
+    checked (a plain write blocks until the socket takes it: the two would take turns). Its
+    queue holds at most 64 chunks of 128 KiB (8 MiB), not psycopg's 1,024: memory stays flat
+    whatever the file's size, and a server slower than the checks just makes `write` wait."""
+
+    def __init__(self, cursor: psycopg.Cursor):
+        super().__init__(cursor)
+        self._queue = Queue(maxsize=64)
+
+
 def copy_valid_rows(
     conn: psycopg.Connection, contract: Contract, table: Table, batch: Batch, spool: IO[str]
 ) -> tuple[int, Counter[str], list[int]]:
@@ -104,7 +117,7 @@ def copy_valid_rows(
     pattern = None
     if table.unquoted is not None:
         pattern = row_pattern_for(contract, table.header, sink.checker.allowed)
-    with conn.cursor() as cursor, cursor.copy(target) as copy:
+    with conn.cursor() as cursor, cursor.copy(target, writer=SendingWriter(cursor)) as copy:
         if pattern:
             _fast_lane(sink, pattern, copy)
         else:
@@ -179,7 +192,7 @@ class KeyLedger:
         if len(self.hashes) < 2:
             return []
         hashes = np.frombuffer(self.hashes, dtype=np.int64)
-        order = np.argsort(hashes, kind="stable")
+        order = np.argsort(hashes)  # a set of lines is returned: no need for a stable sort
         ordered = hashes[order]
         repeated = ordered[1:] == ordered[:-1]
         if not repeated.any():
