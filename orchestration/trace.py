@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from orchestration.resources import DBT_PROJECT_DIR
 from orchestration.settings import Settings
@@ -198,7 +198,7 @@ def print_trace(found: Trace, console: Console) -> None:
     )
     console.print(
         f"definition {d['code']} v{d['version']}: kind {d['kind']}, source "
-        f"{d['source_model']}, population: {d['population']}"
+        f"{d['source_model']}, population: {d['definition_json'].get('population', 'true')}"
     )
     console.print("dbt chain: " + " ← ".join(found.model_chain))
     console.print(
@@ -209,8 +209,10 @@ def print_trace(found: Trace, console: Console) -> None:
     for f in found.files:
         files.add_row(f["file"], f["sha256"][:16] + "…", str(f["rows"]), str(f["archived_path"]))
     console.print(files)
-    if found.sample:
-        sample = Table(*found.sample[0].keys(), title="First source rows (as delivered)")
-        for row in found.sample:
-            sample.add_row(*(str(x) for x in row.values()))
+    if found.sample:  # one line a column: a record has more columns than a terminal has room
+        lines = [f"row {row.get('_row_number', index)}" for index, row in enumerate(found.sample)]
+        title = "First source rows (as delivered)"
+        sample = Table(Column("column", no_wrap=True), *lines, title=title)
+        for name in found.sample[0]:
+            sample.add_row(name, *(str(row[name]) for row in found.sample))
         console.print(sample)

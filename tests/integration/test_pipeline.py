@@ -123,6 +123,19 @@ def test_trace_lists_as_many_source_rows_as_the_stored_numerator_and_denominator
     assert all(row["agent_id"] == "(personal data hidden)" for row in found.sample)
 
 
+def test_trace_prints_what_an_auditor_reads(built, pipeline_settings):
+    """`pilotage trace` output: the definition with its population, the file behind the value."""
+    from rich.console import Console
+
+    from orchestration.trace import print_trace, trace_value
+
+    console = Console(record=True, width=240)
+    print_trace(trace_value(pipeline_settings, "ACC-O2-S00-A1", "2026-02", sample_rows=3), console)
+    text = console.export_text()
+    assert "population: " in text
+    assert "acc_queue__tickets_2026-02.csv" in text
+
+
 def test_no_agent_identifier_reaches_staging_or_marts_in_clear(built, connect):
     agents = set()
     for path in built["inputs"].glob("acc_queue__tickets_*.csv"):
