@@ -249,11 +249,9 @@ class UnquotedLines:
         or `\\r\\n` as Windows exports write. A carriage return elsewhere is refused, as the
         csv module refuses it in an unquoted cell."""
         carriage_returns = text.count("\r")
-        if carriage_returns == 0:
-            lines = text.split("\n")
-        elif len(lines := text.split("\r\n")) == carriage_returns + 1 == text.count("\n") + 1:
-            pass  # every line ends with CRLF, as Windows exports do
-        else:
+        # Windows exports end every line with CRLF; anything else is checked line by line.
+        lines = text.split("\r\n" if carriage_returns else "\n")
+        if carriage_returns and not len(lines) - 1 == carriage_returns == text.count("\n"):
             lines = [line.removesuffix("\r") for line in text.split("\n")]
             for number, line in enumerate(lines, start=first):
                 if "\r" in line:

@@ -11,8 +11,9 @@ sends it to `RecordChecker.problems`, the reference, which says why (or finds it
 holding a tab or a backslash are left to the thorough path on purpose). A unit test holds the
 lane to the reference's verdict on valid and broken rows.
 
-The loader works a block of lines at a time: `findall` runs the same expression over a whole block
-(one C call, one tuple of captured cells per line) and `valid_lines` applies the cross-field
+The loader works a block of lines at a time: `findall` runs the same expression, compiled for
+tabs, over a whole block whose delimiters became tabs (one C call, one tuple of captured cells
+per line) and `valid_lines` applies the cross-field
 checks to the captured columns with numpy, so no Python code runs per valid line. The block
 verdict is the line verdict, line for line (a unit test holds them together).
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import cached_property
 from itertools import repeat
 
 import numpy as np
@@ -65,8 +67,7 @@ class RowPattern:
         for column in contract.columns:
             if column.name in captured:
                 self._captured[column.name] = len(self._captured)
-        # A line as delivered, its captured cells as groups.
-        self.fullmatch = re.compile(self._line(contract, allowed, self.delimiter)).fullmatch
+        self._contract, self._allowed = contract, allowed
         # Every line of a block whose delimiters were replaced by tabs, in one call: a valid line
         # gives its captured cells; any other line (blank lines included) gives empty strings
         # throughout. A required captured cell is never empty, so it says that a line matched;
@@ -102,9 +103,11 @@ class RowPattern:
                 return False
         return True
 
-    @property
-    def has_post_checks(self) -> bool:
-        return bool(self._post_checks)
+    @cached_property
+    def fullmatch(self) -> Callable[[str], re.Match[str] | None]:
+        """One line as delivered (the file's delimiter), its captured cells as groups: the line
+        by line verdict that `findall` and `valid_lines` must give, block by block (tests)."""
+        return re.compile(self._line(self._contract, self._allowed, self.delimiter)).fullmatch
 
     def valid_lines(self, found: list[Groups]) -> np.ndarray:
         """Which lines of a block are valid rows, given `findall` of the block: the verdict of

@@ -631,6 +631,8 @@ def test_a_raw_table_of_the_first_layout_becomes_rows_and_view_keeping_its_rows(
         kind = "select relkind::text from pg_class where oid = %s::regclass"
         assert count(loader, kind, f"raw.{table}") == "v"
         assert count(loader, kind, f"raw.{table}__rows") == "r"
+        comment = "select obj_description(%s::regclass, 'pg_class')"
+        assert count(loader, comment, f"raw.{table}__rows").startswith(f"Lignes de raw.{table}")
         rows = loader.execute(shown).fetchall()
         assert rows[: len(expected)] == expected
         assert len(rows) == len(expected) + later.rows_loaded

@@ -129,11 +129,15 @@ def test_trace_prints_what_an_auditor_reads(built, pipeline_settings):
 
     from orchestration.trace import print_trace, trace_value
 
-    console = Console(record=True, width=240)
-    print_trace(trace_value(pipeline_settings, "ACC-O2-S00-A1", "2026-02", sample_rows=3), console)
+    console = Console(record=True, width=400)  # one line each: the population is long
+    found = trace_value(pipeline_settings, "ACC-O2-S00-A1", "2026-02", sample_rows=3)
+    print_trace(found, console)
     text = console.export_text()
-    assert "population: " in text
+    population = found.definition["definition_json"]["population"]
+    assert population != "true"  # the indicator's own population, not the default
+    assert f"population: {population}" in text
     assert "acc_queue__tickets_2026-02.csv" in text
+    assert all(f"row {row['_row_number']}" in text for row in found.sample)
 
 
 def test_no_agent_identifier_reaches_staging_or_marts_in_clear(built, connect):

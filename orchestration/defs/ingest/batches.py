@@ -134,11 +134,12 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
     rows = sql.Identifier(RAW, rows_table(contract.table))
     kind = _relation_kind(conn, contract.table)
     if kind == "r":
-        _split_provenance(conn, contract.table)
+        _split_provenance(conn, contract)
     existing = _columns(conn, rows_table(contract.table))
     new_columns = [column for column in contract.columns if column.name not in existing]
     if not existing:
         _create_rows_table(conn, contract)
+        _comment_rows_table(conn, contract)
     else:
         for column in new_columns:
             add = sql.SQL("alter table {} add column {} text")
@@ -172,9 +173,10 @@ def _relation_kind(conn: psycopg.Connection, name: str) -> str | None:
     return found[0] if found else None
 
 
-def _split_provenance(conn: psycopg.Connection, table: str) -> None:
+def _split_provenance(conn: psycopg.Connection, contract: Contract) -> None:
     """A raw table of the first layout becomes the rows table (metadata only: PostgreSQL drops
     a column without rewriting the table); the view is created next."""
+    table = contract.table
     old = sql.Identifier(RAW, table)
     conn.execute(
         sql.SQL("alter table {} rename to {}").format(old, sql.Identifier(rows_table(table)))
@@ -184,6 +186,7 @@ def _split_provenance(conn: psycopg.Connection, table: str) -> None:
             sql.Identifier(RAW, rows_table(table))
         )
     )
+    _comment_rows_table(conn, contract)  # it kept the comment of the table it was
 
 
 def _columns(conn: psycopg.Connection, table: str) -> set[str]:
@@ -203,6 +206,10 @@ def _create_rows_table(conn: psycopg.Connection, contract: Contract) -> None:
             " _loaded_at timestamptz not null default now())"
         ).format(rows, sql.SQL(", ").join(columns))
     )
+
+
+def _comment_rows_table(conn: psycopg.Connection, contract: Contract) -> None:
+    rows = sql.Identifier(RAW, rows_table(contract.table))
     description = (
         f"Lignes de raw.{contract.table} (lot et ligne du fichier) ; "
         f"lire la vue raw.{contract.table}, qui y joint le fichier et son empreinte."

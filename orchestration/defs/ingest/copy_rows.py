@@ -99,6 +99,9 @@ class SendingWriter(QueuedLibpqWriter):
 
     def __init__(self, cursor: psycopg.Cursor):
         super().__init__(cursor)
+        # psycopg has no parameter for it: replace its (private) queue, loudly if that changes.
+        if not isinstance(getattr(self, "_queue", None), Queue):
+            raise RuntimeError("psycopg's QueuedLibpqWriter changed: review SendingWriter")
         self._queue = Queue(maxsize=64)
 
 
@@ -151,8 +154,8 @@ def _fast_lane(sink: RowSink, pattern: RowPattern, copy: psycopg.Copy) -> None:
             sink.flush(copy)
             continue
         tabbed = text.replace(delimiter, TAB)
+        lines = unquoted.lines(tabbed, first_line)  # refuses a stray carriage return first
         found = findall(tabbed)
-        lines = unquoted.lines(tabbed, first_line)
         if len(found) != len(lines):  # every line ends with a break, so it gives one match
             raise AssertionError(f"line {first_line}: the block lane lost its lines")
         runs = [*np.flatnonzero(~pattern.valid_lines(found)).tolist(), len(lines)]
