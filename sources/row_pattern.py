@@ -4,18 +4,17 @@ For a delimited file without any quote character, each line is one row and its c
 text between delimiters, so a whole valid line can be recognised by one regular expression built
 from the contract: the number of cells, required values, codes, the exact shape of numbers and
 booleans, dates and times including the calendar (no 31/02, 29/02 only in leap years). Only the
-cross-field rules need Python, on the few captured cells they name. The C regex engine does in
-one call what would otherwise be a dozen Python calls per row, which is what lets the loader keep
-up with a bare COPY (see benchmarks/). A line that does not match is not judged here: the loader
-sends it to `RecordChecker.problems`, the reference, which says why (or finds it valid: cells
-holding a tab or a backslash are left to the thorough path on purpose). A unit test holds the
-lane to the reference's verdict on valid and broken rows.
+cross-field rules remain, on the few cells they name. A line that does not match is not judged
+here: the loader sends it to `RecordChecker.problems`, the reference, which says why (or finds
+it valid: cells holding a tab or a backslash are left to the thorough path on purpose).
 
-The loader works a block of lines at a time: `findall` runs the same expression, compiled for
-tabs, over a whole block whose delimiters became tabs (one C call, one tuple of captured cells
-per line) and `valid_lines` applies the cross-field
-checks to the captured columns with numpy, so no Python code runs per valid line. The block
-verdict is the line verdict, line for line (a unit test holds them together).
+The loader works a block of lines at a time, in polars: `check_block` runs the expression over
+the block's lines (its delimiters became tabs) with Rust's `regex` engine, whose automaton reads
+each character once, then the cross-field checks on the columns they name. The same expression
+exists in Python's syntax (`fullmatch`, with the checked cells as groups, and `holds`): the line
+by line reference that unit tests hold the block verdict to, line for line. The two syntaxes
+differ where the engines do (`_Syntax`): Rust has no look-ahead, and its `\\s` lacks the
+separators U+001C to U+001F that Python counts as white space.
 """
 
 from __future__ import annotations
@@ -23,32 +22,63 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
-from itertools import repeat
 
 import numpy as np
+import polars as pl
 
 from sources.cells import moment_parser, parse_decimal, parse_integer
 from sources.contracts import Column, ColumnType, Contract, OrderRule, RequiredWhenRule
 from sources.file_spec import FileSpec
 
 TAB = "\t"
-MAX_CODES_IN_PATTERN = 64  # longer lists are checked against a set, on a captured cell
+KEY_SEPARATOR = "\x1f"  # between the cells of a composite natural key, before it is hashed
+MAX_CODES_IN_PATTERN = 64  # longer lists are checked against a set, on the column
 _SEPARATORS = "[ \u00a0\u202f]"  # thousands separators, as `cells.parse_integer` removes them
 _TIME_RANGES = {"HH": "(?:[01][0-9]|2[0-3])", "MM": "[0-5][0-9]", "SS": "[0-5][0-9]"}
-_YEAR = "(?!0000)[0-9]{4}"
-_LEAP_YEAR = "(?!0000)(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
-# (days, months) of the calendar, as alternatives; 29/02 goes with a leap year only.
-_DAY_MONTHS = (
-    ("(?:0[1-9]|1[0-9]|2[0-8])", "(?:0[1-9]|1[0-2])", _YEAR),
-    ("(?:29|30)", "(?:0[13-9]|1[0-2])", _YEAR),
-    ("31", "(?:0[13578]|1[02])", _YEAR),
-    ("29", "02", _LEAP_YEAR),
-)
 _SIGNIFICANCE = ("yyyy", "mm", "dd", "HH", "MM", "SS")
 _HOLDS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_RUST_META = frozenset("\\.+*?()|[]{}^$#&-~")
+_RUST_CONTROLS = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_BLANK = r"^[\s\x1c-\x1f]*$"  # Rust: what `str.strip` of Python leaves empty
 Groups = tuple[str | None, ...]
-BlockCheck = Callable[["Columns"], np.ndarray]
+
+
+def _rust_escape(text: str) -> str:
+    return "".join(
+        f"\\{char}" if char in _RUST_META else _RUST_CONTROLS.get(char, char) for char in text
+    )
+
+
+@dataclass(frozen=True)
+class _Syntax:
+    """What differs between the two regular expression engines, for the same language."""
+
+    escape: Callable[[str], str]
+    space: str  # the white space of `str.isspace`, inside a character class
+    year: str  # four digits, 0000 excluded
+    leap_year: str
+
+    def blanks(self, delimiter: str) -> str:
+        """White space other than tab, line breaks and the delimiter."""
+        if self.escape is re.escape:
+            return f"[^\\S\\t\\r\\n{delimiter}]"
+        return f"[[{self.space}]--[\\t\\r\\n{delimiter}]]"  # Rust's class difference
+
+
+PYTHON = _Syntax(
+    escape=re.escape,
+    space="\\s",
+    year="(?!0000)[0-9]{4}",
+    leap_year="(?!0000)(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)",
+)
+RUST = _Syntax(
+    escape=_rust_escape,
+    space="\\s\\x1c-\\x1f",
+    year="(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])",
+    leap_year="(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)",
+)
 
 
 class RowPattern:
@@ -60,30 +90,19 @@ class RowPattern:
         if spec.delimiter is None:
             raise ValueError(f"{contract.table}: the fast lane reads delimited files only")
         self.delimiter = spec.delimiter
-        self._captured: dict[str, int] = {}
+        self._captured: dict[str, int] = {}  # column -> its group in `fullmatch`, and cell_<group>
         self._post_checks: list[Callable[[Groups], bool]] = []
-        self._block_checks: list[BlockCheck] = []  # the same checks, on a block's columns
+        self._column_checks: list[pl.Expr | None] = []  # the same checks, on a block's columns
         captured = _captured_columns(contract, allowed)
-        for column in contract.columns:
+        places = []
+        for place, column in enumerate(contract.columns):
             if column.name in captured:
                 self._captured[column.name] = len(self._captured)
+                places.append(place)
+        self._places = tuple(places)  # the file's column of each group
         self._contract, self._allowed = contract, allowed
-        # Every line of a block whose delimiters were replaced by tabs, in one call: a valid line
-        # gives its captured cells; any other line (blank lines included) gives empty strings
-        # throughout. A required captured cell is never empty, so it says that a line matched;
-        # without one (or with a single group, where `findall` would give strings, not tuples),
-        # the line break is captured last for that purpose.
-        line = self._line(contract, allowed, TAB)
-        required = [
-            self._captured[column.name]
-            for column in contract.columns
-            if column.required and column.name in self._captured
-        ]
-        if required and len(self._captured) > 1:
-            self._matched, ending = required[0], "\\r?\\n"
-        else:
-            self._matched, ending = len(self._captured), "(\\r?\\n)"
-        self.findall = re.compile(f"(?:(?!\\r?\\n){line}{ending}|[^\\n]*\\n)").findall
+        # The whole line, delimiters as tabs, for Rust's engine (no group: nothing is captured).
+        self.expression = f"^(?:{self._line(contract, allowed, TAB, RUST, groups=False)})$"
         self.key_groups = [self._captured[name] for name in contract.natural_key]
         for column in contract.columns:
             codes = allowed.get(column.name)
@@ -94,7 +113,7 @@ class RowPattern:
                 key = _sort_key(contract, column.name)
                 self._add_check(_in_range(index, key, column))
         for rule in contract.rules:
-            self._add_check(self._rule(rule, contract), self._block_rule(rule, contract))
+            self._add_check(self._rule(rule, contract), self._column_rule(rule, contract))
 
     def holds(self, groups: Groups) -> bool:
         """The checks of a matched line that a regular expression cannot do (rules, long lists)."""
@@ -105,37 +124,71 @@ class RowPattern:
 
     @cached_property
     def fullmatch(self) -> Callable[[str], re.Match[str] | None]:
-        """One line as delivered (the file's delimiter), its captured cells as groups: the line
-        by line verdict that `findall` and `valid_lines` must give, block by block (tests)."""
-        return re.compile(self._line(self._contract, self._allowed, self.delimiter)).fullmatch
+        """One line as delivered (the file's delimiter), its checked cells as groups: the line
+        by line verdict (with `holds`) that `valid_lines` must give, line for line (tests)."""
+        line = self._line(self._contract, self._allowed, self.delimiter, PYTHON, groups=True)
+        return re.compile(line).fullmatch
 
-    def valid_lines(self, found: list[Groups]) -> np.ndarray:
-        """Which lines of a block are valid rows, given `findall` of the block: the verdict of
-        `fullmatch` then `holds` on each line (blank lines are not rows: False)."""
-        columns = Columns(found)
-        valid = columns.flags(map(bool, columns(self._matched)))
-        for check in self._block_checks:
-            valid &= check(columns)
-        return valid
+    def check_block(self, lines: pl.Series) -> Block:
+        """A block's lines, delimiters as tabs: the verdict of `fullmatch` then `holds` on each
+        line (blank lines are not rows: False), and each line's natural key (`key_text`)."""
+        data = pl.DataFrame({"line": lines}).lazy()
+        if self._places:  # the checked columns, split out once (null past a line's end)
+            cells = pl.col("cells")  # computed once, then read by each column
+            named = {
+                _cell_name(index): cells.list.get(place, null_on_oob=True)
+                for index, place in enumerate(self._places)
+            }
+            data = data.with_columns(cells=pl.col("line").str.split(TAB)).select("line", **named)
+        line = pl.col("line")
+        valid = line.str.contains(self.expression) & (line != "")
+        for check in self._column_checks:
+            if check is not None:
+                valid &= check
+        keys = [pl.col(_cell_name(index)) for index in self.key_groups]
+        key = keys[0] if len(keys) == 1 else pl.concat_str(keys, separator=KEY_SEPARATOR)
+        # A line short of a checked cell does not match the expression: false, whatever null
+        # its missing cells give the checks.
+        fallbacks = [
+            row_check
+            for row_check, check in zip(self._post_checks, self._column_checks, strict=True)
+            if check is None
+        ]
+        cells = data.collect() if fallbacks else None  # with a check that has no column form
+        verdict = (cells.lazy() if cells is not None else data).select(
+            valid=valid.fill_null(False), key=key
+        )
+        verdict = verdict.collect()
+        block = Block(verdict["valid"].to_numpy(), verdict["key"])
+        for row_check in fallbacks:  # the row form, on each line still valid
+            block.valid &= _row_verdicts(cells, row_check, block.valid)
+        return block
 
-    def _add_check(self, row: Callable[[Groups], bool], block: BlockCheck | None = None) -> None:
-        """A post check, and its block form (by default, the row form applied to every line)."""
+    def _add_check(self, row: Callable[[Groups], bool], column: pl.Expr | None = None) -> None:
+        """A post check, and its form on a block's columns (None: the row form, line by line)."""
         self._post_checks.append(row)
-        self._block_checks.append(block or (lambda columns: columns.flags(map(row, columns.found))))
+        self._column_checks.append(column)
 
     def _line(
-        self, contract: Contract, allowed: Mapping[str, frozenset[str]], delimiter: str
+        self,
+        contract: Contract,
+        allowed: Mapping[str, frozenset[str]],
+        delimiter: str,
+        syntax: _Syntax,
+        *,
+        groups: bool,
     ) -> str:
-        """The expression of a valid line whose cells are separated by `delimiter`, the captured
-        columns as groups. A cell holds no delimiter, NUL, tab, backslash, quote or line break:
-        the line can go to COPY's text format as is, the delimiter replaced by a tab."""
-        d = re.escape(delimiter)
+        """The expression of a valid line whose cells are separated by `delimiter` (with the
+        checked columns as groups if `groups`). A cell holds no delimiter, NUL, tab, backslash,
+        quote or line break: the line can go to COPY's text format as is, the delimiter replaced
+        by a tab."""
+        d = syntax.escape(delimiter)
         cell = f'[^{d}\\x00\\t\\\\"\\r\\n]'
-        solid = f'[^\\s{d}\\x00\\\\"]'  # a cell character that is not a space
+        solid = f'[^{syntax.space}{d}\\x00\\\\"]'  # a cell character that is not a space
         parts = []
         for column in contract.columns:
-            piece = _column(column, contract.file, allowed, cell, solid, d)
-            parts.append(f"({piece})" if column.name in self._captured else piece)
+            piece = _column(column, contract.file, allowed, (cell, solid, d), syntax)
+            parts.append(f"({piece})" if groups and column.name in self._captured else piece)
         return d.join(parts)
 
     def _rule(self, rule: OrderRule | RequiredWhenRule, contract: Contract):
@@ -170,125 +223,133 @@ class RowPattern:
 
         return in_order
 
-    def _block_rule(self, rule: OrderRule | RequiredWhenRule, contract: Contract):
-        """The rule on a block's columns (numpy), or None where only the row form exists."""
+    def _column_rule(self, rule: OrderRule | RequiredWhenRule, contract: Contract):
+        """The rule on a block's columns, or None where only the row form exists (numbers)."""
         place = self._captured
         if isinstance(rule, RequiredWhenRule):
-            when = [(place[name], value) for name, value in rule.when.items()]
-            needed = [place[name] for name in rule.columns]
-
-            def required_when(columns: Columns) -> np.ndarray:
-                applies, missing = columns.all_true(), ~columns.all_true()
-                for i, value in when:
-                    applies &= columns.flags(map(operator.eq, columns(i), repeat(value)))
-                for i in needed:
-                    missing |= ~columns.flags(map(bool, map(str.strip, columns(i))))
-                return ~(applies & missing)
-
-            return required_when
+            applies = pl.all_horizontal(
+                pl.col(_cell_name(place[name])) == value for name, value in rule.when.items()
+            )
+            missing = pl.any_horizontal(
+                pl.col(_cell_name(place[name])).str.contains(_BLANK) for name in rule.columns
+            )
+            return ~(applies & missing)
         kinds = {contract.column(term).type for term in rule.terms}
         if len(kinds) != 1 or not kinds <= {ColumnType.DATE, ColumnType.TIMESTAMP}:
             return None  # numbers: the row form, on each line
         spec = contract.file
-        date_only = kinds == {ColumnType.DATE}
-        layout = spec.date_format if date_only else spec.timestamp_format
-        width, digits = moment_digits(layout)
-        # A valid moment of an ASCII layout is ASCII: one byte a character (numpy's `S`), where
-        # `U` takes four; a layout with another literal keeps `U`.
-        kind, unit = ("S", np.uint8) if layout.isascii() else ("<U", np.uint32)
-        key_type = f"{kind}{len(digits)}"
-        holds, terms = _HOLDS[rule.operator], [place[term] for term in rule.terms]
-
-        def in_order(columns: Columns) -> np.ndarray:
-            """Each moment as the text of its digits, most significant first (`yyyymmddHHMMSS`),
-            which sorts like the moment. Blank terms are skipped, as in the row form."""
-            valid, seen = columns.all_true(), ~columns.all_true()
-            previous = np.zeros(columns.count, dtype=key_type)
-            for index in terms:
-                texts = np.array(columns(index), dtype=f"{kind}{width}")
-                codes = texts.view(unit).reshape(columns.count, width)
-                present = codes[:, 0] != 0  # an empty cell is all zeros
-                value = np.ascontiguousarray(codes[:, digits]).view(key_type).ravel()
-                valid &= ~(present & seen) | holds(previous, value)
-                previous = np.where(present, value, previous)
-                seen |= present
-            return valid
-
-        return in_order
+        layout = spec.date_format if kinds == {ColumnType.DATE} else spec.timestamp_format
+        holds = _HOLDS[rule.operator]
+        # Blank terms are skipped, as in the row form: each present term is compared with the
+        # last present one before it, the first non-null of the previous terms, latest first.
+        # A present cell that gives no moment is not left to pass: the line goes to the
+        # thorough lane.
+        moments, checks = [], []
+        for term in rule.terms:
+            cell = pl.col(_cell_name(place[term]))
+            moment = _moment(cell, layout)
+            checks.append(~((cell != "") & moment.is_null()))
+            if moments:
+                checks.append(holds(pl.coalesce(moments[::-1]), moment).fill_null(True))
+            moments.append(moment)
+        return pl.all_horizontal(checks)
 
 
-class Columns:
-    """The captured cells of a block's lines, column by column, each extracted once."""
+@dataclass
+class Block:
+    """The verdict of a block's lines (`RowPattern.check_block`)."""
 
-    def __init__(self, found: list[Groups]):
-        self.found, self.count = found, len(found)
-        self._columns: dict[int, list[str]] = {}
+    valid: np.ndarray  # of bool, a line each
+    keys: pl.Series  # each line's natural key, as `key_text` writes it
 
-    def __call__(self, index: int) -> list[str]:
-        column = self._columns.get(index)
-        if column is None:
-            column = self._columns[index] = list(map(operator.itemgetter(index), self.found))
-        return column
 
-    def flags(self, values: Iterable[object]) -> np.ndarray:
-        return np.fromiter(values, dtype=bool, count=self.count)
+def _cell_name(index: int) -> str:
+    return f"cell_{index}"
 
-    def all_true(self) -> np.ndarray:
-        return np.ones(self.count, dtype=bool)
+
+def _moment(cell: pl.Expr, layout: str) -> pl.Expr:
+    """A cell of a moment `layout` as a value that sorts like the moment; null where blank."""
+    tokens = re.split("(yyyy|dd|mm|HH|MM|SS)", layout)
+    if {"yyyy", "mm", "dd"} <= set(tokens):  # chrono's format, read in Rust
+        chrono = {"yyyy": "%Y", "mm": "%m", "dd": "%d", "HH": "%H", "MM": "%M", "SS": "%S"}
+        fmt = "".join(chrono.get(token, token.replace("%", "%%")) for token in tokens)
+        if any(token in tokens for token in ("HH", "MM", "SS")):
+            return cell.str.to_datetime(fmt, strict=False, cache=False)
+        return cell.str.to_date(fmt, strict=False, cache=False)
+    slices = significance_slices(layout)
+    parts = [cell.str.slice(part.start, part.stop - part.start) for part in slices]
+    return pl.when(cell != "").then(pl.concat_str(parts))
+
+
+def _row_verdicts(data: pl.DataFrame, check: Callable[[Groups], bool], valid: np.ndarray):
+    """A row check on the lines still valid (each line's groups, as `fullmatch` gives)."""
+    chosen = np.flatnonzero(valid)
+    names = [name for name in data.columns if name != "line"]
+    columns = [data[name].gather(chosen).to_list() for name in names]
+    passed = np.fromiter(map(check, zip(*columns, strict=True)), bool, count=len(chosen))
+    flags = np.zeros(len(valid), dtype=bool)
+    flags[chosen] = passed
+    return flags
+
+
+def key_text(cells: Sequence[str]) -> str:
+    """A natural key as `RowPattern.keys` writes it: the cells joined by `KEY_SEPARATOR`."""
+    return cells[0] if len(cells) == 1 else KEY_SEPARATOR.join(cells)
+
+
+def key_hashes(keys: pl.Series) -> np.ndarray:
+    """64-bit hashes of key texts, the same for the same text within a process (polars)."""
+    return keys.hash(seed=0).to_numpy().view(np.int64)
 
 
 def _column(
     column: Column,
     spec: FileSpec,
     allowed: Mapping[str, frozenset[str]],
-    cell: str,
-    solid: str,
-    delimiter: str,
+    classes: tuple[str, str, str],
+    syntax: _Syntax,
 ) -> str:
-    """The expression of one cell (`delimiter` escaped)."""
+    """The expression of one cell; `classes`: any cell character, a solid one, the delimiter
+    (escaped)."""
+    cell, solid, delimiter = classes
     kind, required = column.type, column.required
     if kind is ColumnType.TEXT:
-        spaces = f"[^\\S\\t\\r\\n{delimiter}]*"  # blanks a cell may hold
+        spaces = f"{syntax.blanks(delimiter)}*"  # blanks a cell may hold
         return f"{spaces}{solid}{cell}*" if required else f"{cell}*"
     if kind is ColumnType.CODE:
         codes = allowed[column.name]
         long_list = len(codes) > MAX_CODES_IN_PATTERN
-        body = f"{cell}+" if long_list else literal_alternatives(codes)
+        body = f"{cell}+" if long_list else literal_alternatives(codes, syntax.escape)
     elif kind is ColumnType.BOOLEAN:
-        body = f"{re.escape(spec.boolean_true)}|{re.escape(spec.boolean_false)}"
+        body = f"{syntax.escape(spec.boolean_true)}|{syntax.escape(spec.boolean_false)}"
     elif kind is ColumnType.INTEGER:
         body = _number(None)
     elif kind is ColumnType.DECIMAL:
-        body = _number(re.escape(spec.decimal))
+        body = _number(syntax.escape(spec.decimal))
     else:
         date_only = kind is ColumnType.DATE
-        body = moment_pattern(spec.date_format if date_only else spec.timestamp_format)
+        body = moment_pattern(spec.date_format if date_only else spec.timestamp_format, syntax)
     return f"(?:{body})" if required else f"(?:{body})?"
 
 
-def moment_digits(pattern: str) -> tuple[int, list[int]]:
-    """The width of a formatted moment and the places of its digits, most significant first:
-    `dd/mm/yyyy HH:MM:SS` gives 19 and [6, 7, 8, 9, 3, 4, 0, 1, 11, 12, 14, 15, 17, 18]."""
-    places, offset = {}, 0
-    for part in re.split("(yyyy|dd|mm|HH|MM|SS)", pattern):
-        if part in _SIGNIFICANCE:
-            places[part] = range(offset, offset + len(part))
-        offset += len(part)
-    return offset, [place for token in _SIGNIFICANCE if token in places for place in places[token]]
-
-
-def moment_pattern(pattern: str) -> str:
+def moment_pattern(pattern: str, syntax: _Syntax = PYTHON) -> str:
     """A regular expression of the texts `cells.moment_parser(pattern)` accepts."""
     moment_parser(pattern)  # validates the tokens
     parts = re.split("(yyyy|dd|mm|HH|MM|SS)", pattern)
     alternatives = []
-    for days, months, years in _DAY_MONTHS:
+    # (days, months, years) of the calendar, as alternatives; 29/02 goes with a leap year only.
+    for days, months, years in (
+        ("(?:0[1-9]|1[0-9]|2[0-8])", "(?:0[1-9]|1[0-2])", syntax.year),
+        ("(?:29|30)", "(?:0[13-9]|1[0-2])", syntax.year),
+        ("31", "(?:0[13578]|1[02])", syntax.year),
+        ("29", "02", syntax.leap_year),
+    ):
         tokens = {"dd": days, "mm": months, "yyyy": years, **_TIME_RANGES}
-        alternatives.append("".join(tokens.get(part) or re.escape(part) for part in parts))
+        alternatives.append("".join(tokens.get(part) or syntax.escape(part) for part in parts))
     return "|".join(dict.fromkeys(alternatives))  # a format without days repeats itself
 
 
-def literal_alternatives(words: Iterable[str]) -> str:
+def literal_alternatives(words: Iterable[str], escape: Callable[[str], str] = re.escape) -> str:
     """`S00|S01|...|S20` as a prefix tree, `S(?:0[0-9]|1[0-9]|20)` in effect: the regex engine
     then reads each character once instead of trying every code in turn."""
     tree: dict = {}
@@ -297,12 +358,12 @@ def literal_alternatives(words: Iterable[str]) -> str:
         for char in word:
             node = node.setdefault(char, {})
         node[""] = {}  # the end of a word
-    return _alternatives(tree)
+    return _alternatives(tree, escape)
 
 
-def _alternatives(tree: dict) -> str:
+def _alternatives(tree: dict, escape: Callable[[str], str]) -> str:
     ends = "" in tree
-    branches = [re.escape(char) + _alternatives(tree[char]) for char in sorted(tree) if char]
+    branches = [escape(char) + _alternatives(tree[char], escape) for char in sorted(tree) if char]
     if not branches:
         return ""
     body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
@@ -331,12 +392,9 @@ def _in_codes(index: int, codes: frozenset[str]) -> Callable[[Groups], bool]:
     return lambda groups: not groups[index] or groups[index] in codes
 
 
-def _codes_of_block(index: int, codes: frozenset[str]) -> BlockCheck:
-    def in_codes(columns: Columns) -> np.ndarray:
-        cells = columns(index)
-        return ~columns.flags(map(bool, cells)) | columns.flags(map(codes.__contains__, cells))
-
-    return in_codes
+def _codes_of_block(index: int, codes: frozenset[str]) -> pl.Expr:
+    cell = pl.col(_cell_name(index))
+    return (cell == "") | cell.is_in(sorted(codes))
 
 
 def _sort_key(contract: Contract, name: str) -> Callable[[str], object]:

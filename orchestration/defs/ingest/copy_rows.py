@@ -3,24 +3,23 @@
 Valid rows are written as lines of COPY's text format, joined by blocks, with no per-row dict.
 Two lanes, one verdict. A CSV file with no quote and exactly the contract's columns takes the
 fast lane: each line is matched whole by the contract's `RowPattern`, a block of lines at a time
-(no Python code runs per valid line). Any other file, and every line the pattern does not match,
-takes the thorough lane: `RecordChecker` (its fast `passes`, then `problems`, the reference,
-which also says why a row is quarantined).
+in polars (no Python code runs per valid line). Any other file, and every line the pattern does
+not match, takes the thorough lane: `RecordChecker` (its fast `passes`, then `problems`, the
+reference, which also says why a row is quarantined).
 """
 
 from __future__ import annotations
 
+import io
 import json
-import operator
 import re
-from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from itertools import chain, repeat
+from collections.abc import Callable, Sequence
 from queue import Queue
 from typing import IO
 
 import numpy as np
+import polars as pl
 import psycopg
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
@@ -29,7 +28,7 @@ from psycopg.types.json import Jsonb
 from orchestration.defs.ingest.batches import RAW, Batch, rows_table
 from sources.contracts import Contract
 from sources.readers import Table
-from sources.row_pattern import RowPattern, row_pattern_for
+from sources.row_pattern import RowPattern, key_hashes, key_text, row_pattern_for
 from sources.validation import RecordChecker
 
 # Written with each row (+ _loaded_at by default); the view raw.<table> adds the file and its
@@ -57,6 +56,13 @@ class RowSink:
 
     def check(self, row_number: int, cells: list[str]) -> None:
         """The thorough lane for one row, cells in the file's order."""
+        line = self.checked(row_number, cells)
+        if line is not None:
+            self.pending.append(f"{line}\n")
+
+    def checked(self, row_number: int, cells: list[str]) -> str | None:
+        """One row by the thorough lane: its COPY line (no line break) if valid, else None and
+        the row goes to the quarantine spool."""
         row = self.in_contract_order(cells) if len(cells) == len(self.table.header) else None
         if row is None or not self.checker.passes(row):
             record = self.table.record(cells)
@@ -65,24 +71,51 @@ class RowSink:
                 self.reasons[problems[0].reason] += 1
                 entry = _quarantine_entry(row_number, record, problems)
                 self.spool.write(json.dumps(entry) + "\n")
-                return
+                return None
         assert row is not None  # a row of the wrong width is always a problem
         self.keys.add(row, row_number)
         line = "\t".join(row)
         if line.count("\t") != self.tabs or _COPY_SPECIAL.search(line):
             line = "\t".join(map(copy_text, row))
-        self.pending.append(f"{line}{self.load_columns}{row_number}\n")
         self.loaded += 1
+        return f"{line}{self.load_columns}{row_number}"
 
-    def copy_run(self, lines: list[str], found: list, key_of: Callable, first: int) -> None:
-        """Consecutive valid lines of the fast lane (delimiters already tabs), from line `first`:
-        COPY text with the load columns, then the key hashes, with no Python code per line."""
-        numbers = range(first, first + len(lines))
-        load_columns = repeat(self.load_columns)
-        pieces = zip(lines, load_columns, map(str, numbers), repeat("\n"))
-        self.pending.append("".join(chain.from_iterable(pieces)))
-        self.keys.add_run(map(key_of, found), numbers)
-        self.loaded += len(lines)
+    def copy_block(
+        self, lines: list[str], series: pl.Series, valid: np.ndarray, keys: pl.Series, first: int
+    ) -> bytes:
+        """A block of the fast lane (delimiters already tabs), from line `first`: its COPY text,
+        UTF-8, rows in the file's order. `lines` as a list and as a `series`, `valid` their verdict,
+        `keys` their natural keys. Valid lines get their load columns in polars; the others go
+        through `checked` (blank lines carry no data)."""
+        chosen = pl.Series(valid)
+        numbers = pl.int_range(first, first + len(lines), eager=True).filter(chosen)
+        self.keys.add_hashes(key_hashes(keys.filter(chosen)), numbers)
+        self.loaded += len(numbers)
+        copied = pl.DataFrame(
+            {"line": series.filter(chosen) + self.load_columns + numbers.cast(pl.String)}
+        )
+        places, checked = [], []  # the lines checked one by one that are valid
+        for place in np.flatnonzero(~valid).tolist():
+            if lines[place]:  # a blank line carries no data
+                line = self.checked(first + place, lines[place].split(TAB))
+                if line is not None:
+                    places.append(place)
+                    checked.append(line)
+        if checked:  # back to their places: rows keep the file's order
+            copied = (
+                pl.concat(
+                    [
+                        copied.with_columns(place=pl.Series(np.flatnonzero(valid))),
+                        pl.DataFrame({"line": checked, "place": places}),
+                    ],
+                    how="vertical_relaxed",
+                )
+                .sort("place")
+                .drop("place")
+            )
+        out = io.BytesIO()
+        copied.write_csv(out, include_header=False, quote_style="never")
+        return out.getvalue()
 
     def flush(self, copy: psycopg.Copy) -> None:
         """Send the pending COPY text in one write."""
@@ -118,7 +151,7 @@ def copy_valid_rows(
         sql.SQL(", ").join(map(sql.Identifier, (*contract.column_names, *LOAD_COLUMNS))),
     )
     pattern = None
-    if table.unquoted is not None:
+    if table.unquoted is not None and conn.info.encoding == "utf-8":  # the fast lane sends UTF-8
         pattern = row_pattern_for(contract, table.header, sink.checker.allowed)
     with conn.cursor() as cursor, cursor.copy(target, writer=SendingWriter(cursor)) as copy:
         if pattern:
@@ -133,19 +166,18 @@ def copy_valid_rows(
 
 
 def _fast_lane(sink: RowSink, pattern: RowPattern, copy: psycopg.Copy) -> None:
-    """Whole blocks of lines checked at once; the lines that fail go through `RowSink.check`.
+    """Whole blocks of lines checked at once; the lines that fail go through `RowSink.checked`.
 
-    Per block: its delimiters become tabs (COPY's), one `findall` of the contract's expression
-    gives the captured cells of each line, the cross-field checks run on the captured columns
-    (`RowPattern.valid_lines`), then each run of valid lines becomes COPY text, key hashes and
-    line numbers by C-level operations (`split`, `join`, `map`). Rows keep the file's order; an
-    invalid or blank line is handled exactly as in the line by line lane. A block holding a tab
-    (inside a cell, where it is not the delimiter) goes line by line: its tabs would end cells.
+    Per block: its delimiters become tabs (COPY's), `RowPattern.check_block` gives the verdict
+    of every line in polars (the contract's expression, then the cross-field checks on the
+    columns they name), and `RowSink.copy_block` the COPY text of the valid lines, key hashes
+    and line numbers included. Rows keep the file's order; an invalid or blank line is handled
+    exactly as in the line by line lane. A block holding a tab (inside a cell, where it is not
+    the delimiter) goes line by line: its tabs would end cells.
     """
     unquoted = sink.table.unquoted
     assert unquoted is not None
-    delimiter, findall = pattern.delimiter, pattern.findall
-    key_of = operator.itemgetter(*pattern.key_groups)  # a tuple for a composite key, as `add`
+    delimiter = pattern.delimiter
     for first_line, text in unquoted.texts():
         if delimiter != TAB and TAB in text:
             for offset, line in enumerate(unquoted.lines(text, first_line)):
@@ -155,46 +187,53 @@ def _fast_lane(sink: RowSink, pattern: RowPattern, copy: psycopg.Copy) -> None:
             continue
         tabbed = text.replace(delimiter, TAB)
         lines = unquoted.lines(tabbed, first_line)  # refuses a stray carriage return first
-        found = findall(tabbed)
-        if len(found) != len(lines):  # every line ends with a break, so it gives one match
-            raise AssertionError(f"line {first_line}: the block lane lost its lines")
-        runs = [*np.flatnonzero(~pattern.valid_lines(found)).tolist(), len(lines)]
-        start = 0
-        for stop in runs:  # a run of valid lines, then the line that ends it
-            if start < stop:
-                sink.copy_run(lines[start:stop], found[start:stop], key_of, first_line + start)
-            if stop < len(lines) and lines[stop]:  # a blank line carries no data
-                sink.check(first_line + stop, lines[stop].split(TAB))
-            start = stop + 1
-        sink.flush(copy)
+        series = pl.Series("line", lines, dtype=pl.String)
+        block = pattern.check_block(series)
+        copy.write(sink.copy_block(lines, series, block.valid, block.keys, first_line))
 
 
 class KeyLedger:
     """The natural key of every row copied, as a 64-bit hash and the row's line: 16 bytes a row,
     where a set of the keys themselves would grow with their text. Rows whose hash is seen more
-    than once are the only candidates for a duplicate key; SQL then compares their real keys."""
+    than once are the only candidates for a duplicate key; SQL then compares their real keys.
+    Both lanes hash the same key text the same way (`row_pattern.key_text`, `key_hashes`); the
+    thorough lane's keys wait in a list and are hashed by thousands."""
+
+    HASH_EVERY = 10_000
 
     def __init__(self, contract: Contract):
         names = contract.column_names
         self.places = [names.index(name) for name in contract.natural_key]
-        self.hashes, self.rows = array("q"), array("q")
+        self.hashes: list[np.ndarray] = []
+        self.rows: list[np.ndarray] = []
+        self._keys: list[str] = []
+        self._key_rows: list[int] = []
 
     def add(self, row: Sequence[str], row_number: int) -> None:
-        key = tuple(row[place] for place in self.places)
-        self.hashes.append(hash(key[0] if len(key) == 1 else key))
-        self.rows.append(row_number)
+        self._keys.append(key_text([row[place] for place in self.places]))
+        self._key_rows.append(row_number)
+        if len(self._keys) == self.HASH_EVERY:
+            self._hash_pending()
 
-    def add_run(self, keys: Iterable[object], numbers: range) -> None:
-        """The keys of consecutive lines (a text, or a tuple for a composite key, as `add`)."""
-        hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=len(numbers))
-        self.hashes.frombytes(hashes.view(np.uint8))
-        self.rows.frombytes(np.arange(numbers.start, numbers.stop, dtype=np.int64).view(np.uint8))
+    def add_hashes(self, hashes: np.ndarray, rows: pl.Series) -> None:
+        """Keys already hashed (`key_hashes`), with their lines."""
+        self.hashes.append(hashes)
+        self.rows.append(rows.to_numpy().astype(np.int64, copy=False))
+
+    def _hash_pending(self) -> None:
+        if self._keys:
+            self.hashes.append(key_hashes(pl.Series(self._keys, dtype=pl.String)))
+            self.rows.append(np.array(self._key_rows, dtype=np.int64))
+            self._keys, self._key_rows = [], []
 
     def candidates(self) -> list[int]:
         """Lines of the rows whose key hash is not unique (every copy, the first included)."""
-        if len(self.hashes) < 2:
+        self._hash_pending()
+        if not self.hashes:
             return []
-        hashes = np.frombuffer(self.hashes, dtype=np.int64)
+        hashes = np.concatenate(self.hashes)
+        if len(hashes) < 2:
+            return []
         order = np.argsort(hashes)  # a set of lines is returned: no need for a stable sort
         ordered = hashes[order]
         repeated = ordered[1:] == ordered[:-1]
@@ -203,7 +242,7 @@ class KeyLedger:
         chosen = np.zeros(len(ordered), dtype=bool)
         chosen[1:] |= repeated
         chosen[:-1] |= repeated
-        return np.frombuffer(self.rows, dtype=np.int64)[order[chosen]].tolist()
+        return np.concatenate(self.rows)[order[chosen]].tolist()
 
 
 def copy_text(text: str) -> str:
