@@ -624,6 +624,8 @@ def test_a_raw_table_of_the_first_layout_becomes_rows_and_view_keeping_its_rows(
                 f"create table raw.old_layout as select {columns}, _batch_id, _source_file,"
                 f" _file_sha256, _row_number, _loaded_at from raw.{table}"
             )
+            brin = f"create index {table}__batch_brin on raw.old_layout using brin (_batch_id)"
+            loader.execute(brin)
             drop_raw_table(loader, table)
             loader.execute(f"alter table raw.old_layout rename to {table}")
         assert loader.execute(shown).fetchall() == expected  # a table, as before
@@ -637,6 +639,13 @@ def test_a_raw_table_of_the_first_layout_becomes_rows_and_view_keeping_its_rows(
         assert rows[: len(expected)] == expected
         assert len(rows) == len(expected) + later.rows_loaded
         assert {row[-3:-1] for row in rows[len(expected) :]} == {(later.file, later.sha256)}
+        # One line of one delivery is one row, found by its batch without reading the others;
+        # the BRIN index of the first layout is gone.
+        indexes = "select indexdef from pg_indexes where schemaname = 'raw' and tablename = %s"
+        assert [d for (d,) in loader.execute(indexes, (f"{table}__rows",))] == [
+            f"CREATE UNIQUE INDEX {table}__batch_row ON raw.{table}__rows"
+            " USING btree (_batch_id, _row_number)"
+        ]
     finally:
         drop_raw_table(loader, table)
 
