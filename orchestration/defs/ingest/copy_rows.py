@@ -46,6 +46,7 @@ class RowSink:
     def __init__(self, contract: Contract, table: Table, batch: Batch, spool: IO[str]):
         self.checker = RecordChecker(contract)
         self.table, self.spool = table, spool
+        self.batch_id = batch.batch_id
         self.load_columns = f"\t{batch.batch_id}\t"
         self.tabs = len(contract.column_names) - 1
         self.in_contract_order = _contract_order(table.header, contract.column_names)
@@ -58,11 +59,11 @@ class RowSink:
         """The thorough lane for one row, cells in the file's order."""
         line = self.checked(row_number, cells)
         if line is not None:
-            self.pending.append(f"{line}\n")
+            self.pending.append(f"{line}{self.load_columns}{row_number}\n")
 
     def checked(self, row_number: int, cells: list[str]) -> str | None:
-        """One row by the thorough lane: its COPY line (no line break) if valid, else None and
-        the row goes to the quarantine spool."""
+        """One row by the thorough lane: its cells as COPY text if valid (no load column, no line
+        break), else None and the row goes to the quarantine spool."""
         row = self.in_contract_order(cells) if len(cells) == len(self.table.header) else None
         if row is None or not self.checker.passes(row):
             record = self.table.record(cells)
@@ -78,7 +79,7 @@ class RowSink:
         if line.count("\t") != self.tabs or _COPY_SPECIAL.search(line):
             line = "\t".join(map(copy_text, row))
         self.loaded += 1
-        return f"{line}{self.load_columns}{row_number}"
+        return line
 
     def copy_block(
         self, lines: list[str], series: pl.Series, valid: np.ndarray, keys: pl.Series, first: int
@@ -91,8 +92,9 @@ class RowSink:
         numbers = pl.int_range(first, first + len(lines), eager=True).filter(chosen)
         self.keys.add_hashes(key_hashes(keys.filter(chosen)), numbers)
         self.loaded += len(numbers)
+        # The load columns as columns: polars writes the line numbers itself, tab-separated.
         copied = pl.DataFrame(
-            {"line": series.filter(chosen) + self.load_columns + numbers.cast(pl.String)}
+            {"line": series.filter(chosen), "batch": self.batch_id, "number": numbers}
         )
         places, checked = [], []  # the lines checked one by one that are valid
         for place in np.flatnonzero(~valid).tolist():
@@ -102,19 +104,12 @@ class RowSink:
                     places.append(place)
                     checked.append(line)
         if checked:  # back to their places: rows keep the file's order
-            copied = (
-                pl.concat(
-                    [
-                        copied.with_columns(place=pl.Series(np.flatnonzero(valid))),
-                        pl.DataFrame({"line": checked, "place": places}),
-                    ],
-                    how="vertical_relaxed",
-                )
-                .sort("place")
-                .drop("place")
+            lines_checked = pl.DataFrame(
+                {"line": checked, "batch": self.batch_id, "number": [first + i for i in places]}
             )
+            copied = pl.concat([copied, lines_checked], how="vertical_relaxed").sort("number")
         out = io.BytesIO()
-        copied.write_csv(out, include_header=False, quote_style="never")
+        copied.write_csv(out, include_header=False, quote_style="never", separator=TAB)
         return out.getvalue()
 
     def flush(self, copy: psycopg.Copy) -> None:
