@@ -9,7 +9,8 @@ import hashlib
 import io
 import json
 import shutil
-import tracemalloc
+import subprocess
+import sys
 import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -29,7 +30,7 @@ from orchestration.defs.ingest.loader import (
     ensure_raw_table,
     load_file,
 )
-from orchestration.warehouse import Role
+from orchestration.warehouse import Role, role_url
 from sources.contracts import Column, ColumnType, Contract, load_contract
 from sources.generator import generate_landing
 
@@ -512,31 +513,49 @@ def test_cells_with_tabs_backslashes_and_line_breaks_are_stored_as_delivered(
     assert [text for (text,) in stored] == odd
 
 
-def test_ingest_streams_a_file_far_larger_than_the_others(loader, landing, seed, tmp_path):
-    """A file of 200,000 tickets (about 40 months of the commune) against one of 50,000: the
+PEAK_OF_A_LOAD = """
+import json, sys
+from pathlib import Path
+import psycopg
+from orchestration.defs.ingest.loader import load_file
+from sources.contracts import load_contract
+url, path, archive = sys.argv[1:]
+with psycopg.connect(url, autocommit=True) as conn:
+    report = load_file(conn, load_contract("acc_queue__tickets"), Path(path), Path(archive))
+with open("/proc/self/status") as status:  # VmHWM: this process's peak resident memory
+    peak = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+print(json.dumps({"report": [report.rows_in, report.quarantine_reasons], "peak": peak}))
+"""
+
+
+def test_ingest_streams_a_file_far_larger_than_the_others(
+    loader, landing, seed, tmp_path, settings, pg_server
+):
+    """A file of 400,000 tickets (about 80 months of the commune) against one of 50,000: the
     loader's memory must not follow the file, since rows stream to COPY block by block and only
-    16 bytes a row are kept (for duplicates). A whole-file reader would need several times the
-    file's size; here the peak grows by less than a quarter of what the file grows by."""
+    16 bytes a row are kept (for duplicates; sorting them at the end takes 16 more). Any reader
+    of the whole file needs at least the file's size again, several times for a DataFrame; here
+    the peak grows by less than three quarters of what the file grows by (about 0.4 measured).
+    Each load runs in a process of its own: its peak resident memory (`VmHWM`) counts polars'
+    native buffers, which `tracemalloc` does not see, and nothing of the test's own."""
     measured = []
-    for rows_in in (50_000, 200_000):
+    url = role_url(settings, pg_server, Role.LOADER)
+    for rows_in in (50_000, 400_000):
         rows = [ticket(seed + rows_in, n) for n in range(rows_in)]
         rows[-10] = ticket(seed + rows_in, rows_in, site_id="S99")
         rows[-5] = rows[10]  # a duplicate far from its first copy
         path = tickets_file(landing, rows)
         size = path.stat().st_size
         del rows
-        tracemalloc.start()
-        try:
-            report = load_file(loader, CONTRACT, path, tmp_path / "archive")
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
-        accounts_for_every_row(report, rows_in)
-        assert report.quarantine_reasons == {"unknown_code": 1, "duplicate_key": 1}
-        measured.append((size, peak))
+        command = [sys.executable, "-c", PEAK_OF_A_LOAD, url, str(path), str(tmp_path / "a")]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout)
+        assert result["report"] == [rows_in, {"unknown_code": 1, "duplicate_key": 1}]
+        measured.append((size, result["peak"]))
     (small_size, small_peak), (large_size, large_peak) = measured
     growth = (large_peak - small_peak) / (large_size - small_size)
-    assert growth < 0.25, f"memory grew by {growth:.0%} of the file's growth ({measured})"
+    assert growth < 0.75, f"memory grew by {growth:.0%} of the file's growth ({measured})"
 
 
 def test_the_loader_role_is_enough_and_owns_what_it_creates(loader, admin_conn, delivery, tmp_path):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from queue import Queue
@@ -199,8 +200,7 @@ class KeyLedger:
     def __init__(self, contract: Contract):
         names = contract.column_names
         self.places = [names.index(name) for name in contract.natural_key]
-        self.hashes: list[np.ndarray] = []
-        self.rows: list[np.ndarray] = []
+        self.hashes, self.rows = array("q"), array("q")  # grown in place, read by numpy views
         self._keys: list[str] = []
         self._key_rows: list[int] = []
 
@@ -212,23 +212,22 @@ class KeyLedger:
 
     def add_hashes(self, hashes: np.ndarray, rows: pl.Series) -> None:
         """Keys already hashed (`key_hashes`), with their lines."""
-        self.hashes.append(hashes)
-        self.rows.append(rows.to_numpy().astype(np.int64, copy=False))
+        self.hashes.frombytes(np.ascontiguousarray(hashes, dtype=np.int64).view(np.uint8))
+        self.rows.frombytes(np.ascontiguousarray(rows.to_numpy(), dtype=np.int64).view(np.uint8))
 
     def _hash_pending(self) -> None:
         if self._keys:
-            self.hashes.append(key_hashes(pl.Series(self._keys, dtype=pl.String)))
-            self.rows.append(np.array(self._key_rows, dtype=np.int64))
+            hashes = key_hashes(pl.Series(self._keys, dtype=pl.String))
+            self.hashes.frombytes(np.ascontiguousarray(hashes).view(np.uint8))
+            self.rows.extend(self._key_rows)
             self._keys, self._key_rows = [], []
 
     def candidates(self) -> list[int]:
         """Lines of the rows whose key hash is not unique (every copy, the first included)."""
         self._hash_pending()
-        if not self.hashes:
+        if len(self.hashes) < 2:
             return []
-        hashes = np.concatenate(self.hashes)
-        if len(hashes) < 2:
-            return []
+        hashes = np.frombuffer(self.hashes, dtype=np.int64)
         order = np.argsort(hashes)  # a set of lines is returned: no need for a stable sort
         ordered = hashes[order]
         repeated = ordered[1:] == ordered[:-1]
@@ -237,7 +236,7 @@ class KeyLedger:
         chosen = np.zeros(len(ordered), dtype=bool)
         chosen[1:] |= repeated
         chosen[:-1] |= repeated
-        return np.concatenate(self.rows)[order[chosen]].tolist()
+        return np.frombuffer(self.rows, dtype=np.int64)[order[chosen]].tolist()
 
 
 def copy_text(text: str) -> str:
