@@ -35,7 +35,6 @@ from orchestration.defs.ingest.batches import (
     quarantine_duplicates,
     record_file,
 )
-from orchestration.defs.ingest.copy_rows import copy_quarantined_rows, copy_valid_rows
 from sources.contracts import Contract, delivery_period, open_delivery
 from sources.readers import FileRefusedError
 
@@ -150,6 +149,10 @@ def _period(contract: Contract, file_name: str) -> str:
 def _load_rows(
     conn: psycopg.Connection, contract: Contract, report: LoadReport, received_at: datetime
 ) -> LoadReport:
+    # Imported here: polars (0.4 s) is loaded by the processes that load a file, not by every
+    # Dagster step process that imports the code location.
+    from orchestration.defs.ingest.copy_rows import copy_quarantined_rows, copy_valid_rows
+
     period = _period(contract, report.file)
     batch = open_batch(conn, contract, (report.file, report.sha256), period, received_at)
     with (
