@@ -57,25 +57,22 @@ class _Syntax:
 
     escape: Callable[[str], str]
     space: str  # the white space of `str.isspace`, inside a character class
+    blank: str  # a class: white space but tab, line breaks and the delimiter `{d}`
     year: str  # four digits, 0000 excluded
     leap_year: str
-
-    def blanks(self, delimiter: str) -> str:
-        """White space other than tab, line breaks and the delimiter."""
-        if self.escape is re.escape:
-            return f"[^\\S\\t\\r\\n{delimiter}]"
-        return f"[[{self.space}]--[\\t\\r\\n{delimiter}]]"  # Rust's class difference
 
 
 PYTHON = _Syntax(
     escape=re.escape,
     space="\\s",
+    blank="[^\\S\\t\\r\\n{d}]",
     year="(?!0000)[0-9]{4}",
     leap_year="(?!0000)(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)",
 )
 RUST = _Syntax(
     escape=_rust_escape,
     space="\\s\\x1c-\\x1f",
+    blank="[[\\s\\x1c-\\x1f]--[\\t\\r\\n{d}]]",  # a class difference
     year="(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])",
     leap_year="(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)",
 )
@@ -125,7 +122,7 @@ class RowPattern:
     @cached_property
     def fullmatch(self) -> Callable[[str], re.Match[str] | None]:
         """One line as delivered (the file's delimiter), its checked cells as groups: the line
-        by line verdict (with `holds`) that `valid_lines` must give, line for line (tests)."""
+        by line verdict (with `holds`) that `check_block` must give, line for line (tests)."""
         line = self._line(self._contract, self._allowed, self.delimiter, PYTHON, groups=True)
         return re.compile(line).fullmatch
 
@@ -314,7 +311,7 @@ def _column(
     cell, solid, delimiter = classes
     kind, required = column.type, column.required
     if kind is ColumnType.TEXT:
-        spaces = f"{syntax.blanks(delimiter)}*"  # blanks a cell may hold
+        spaces = syntax.blank.format(d=delimiter) + "*"  # blanks a cell may hold
         return f"{spaces}{solid}{cell}*" if required else f"{cell}*"
     if kind is ColumnType.CODE:
         codes = allowed[column.name]
