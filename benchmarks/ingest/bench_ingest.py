@@ -14,11 +14,13 @@ c. `pandas.read_csv(dtype=str)` + `DataFrame.to_sql` through SQLAlchemy and psyc
 
 The file carries the generator's defects (about one row in 400), so quarantine is exercised, and
 the run fails if the two lanes do not quarantine the same rows. Each path runs in its own
-transaction and is timed to its commit; with `--repeat N` the best of N is kept (the usual way to
-measure on a shared machine), pandas excepted (once: it is the slow one). Each path also reports
-the CPU seconds it used, here and in its PostgreSQL backend: unlike wall time, they do not depend
-on what else the machine runs. `--profile` runs (a) under cProfile and prints the hottest
-functions instead of the comparison.
+transaction and is timed to its commit; with `--repeat N` the three paths run N times in turn
+(ours, thorough, bare COPY, then again: a drift of the machine hits all three), the ratio of ours
+to the bare COPY of the same round is printed for each round, and the best of N is kept for each
+path (the usual way to measure on a shared machine), pandas excepted (once: it is the slow one).
+Each path also reports the CPU seconds it used, here and in its PostgreSQL backend: they depend
+less than wall time on what else the machine runs. `--profile` runs (a) under cProfile and prints
+the hottest functions instead of the comparison.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import pstats
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date
@@ -97,21 +99,24 @@ def main() -> None:
             profiler.runcall(time_our_path, bench, "fast", 0)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
             return
-        timings = [
-            best(lambda attempt: time_our_path(bench, "fast", attempt), args.repeat),
-            best(lambda attempt: time_our_path(bench, "thorough", attempt), args.repeat),
-            best(lambda attempt: time_bare_copy(bench, attempt), args.repeat),
-        ]
+        runs: list[tuple[Timing, Timing, Timing]] = []
+        for attempt in range(args.repeat):  # interleaved: a drift of the machine hits all three
+            runs.append(
+                (
+                    time_our_path(bench, "fast", attempt),
+                    time_our_path(bench, "thorough", attempt),
+                    time_bare_copy(bench, attempt),
+                )
+            )
+        timings = [min(path, key=lambda t: t.seconds) for path in zip(*runs, strict=True)]
+        ratios = sorted(copy.seconds / ours.seconds for ours, _, copy in runs)
+        print(f"ours / bare COPY, run by run: {', '.join(f'{r:.2f}' for r in ratios)}")
         if not args.skip_pandas:
             timings.append(time_pandas(bench))
         report(timings, bench)
         if timings[0].quarantined != timings[1].quarantined:
             raise SystemExit(f"the two lanes disagree: {timings[0]} vs {timings[1]}")
         print("both lanes quarantined the same rows for the same reasons")
-
-
-def best(measure: Callable[[int], Timing], repeat: int) -> Timing:
-    return min((measure(attempt) for attempt in range(repeat)), key=lambda t: t.seconds)
 
 
 def generate_tickets(landing: Path, rows: int) -> Path:
