@@ -20,6 +20,7 @@ import pytest
 from orchestration.defs.ingest import copy_rows
 from orchestration.defs.ingest.batches import Batch
 from sources.contracts import Contract, RecordChecker, load_contract, open_delivery
+from sources.readers import FileRefusedError
 from sources.row_pattern import RowPattern, key_hashes, key_text
 
 SITES = [f"S{number:02d}" for number in range(70)]  # more than the pattern holds: a set lookup
@@ -69,6 +70,7 @@ def visits_contract() -> Contract:
 
 SERVED = ["S03", "17", "1", "2", "02/03/2026 08:31:30", "02/03/2026 08:35:31",
           "02/03/2026 08:48:23", "N", "adurand", "D07", "RAS"]  # fmt: skip
+SERVED_LINES = [";".join(SERVED).replace(";17;", f";{n};") for n in (1, 2)]
 ABANDONED = ["S03", "17", "", "", "02/03/2026 08:31:30", "", "02/03/2026 08:48:23", "O", "", "",
              ""]  # fmt: skip
 TRICKY = (
@@ -228,3 +230,27 @@ def test_fast_lane_keeps_the_row_numbers_of_a_real_delivery(tmp_path):
     assert (loaded, reasons) == (4, Counter({"rule:chronology": 1}))
     assert quarantined.startswith("[5, ")
     assert candidates == [4, 6]  # ticket 2 twice: SQL then moves the later copy
+
+
+def test_fast_lane_takes_mixed_line_breaks_and_refuses_a_stray_carriage_return(tmp_path):
+    """Lines ending with `\\r\\n` and `\\n` in one file load as in the thorough lane; a carriage
+    return inside a line refuses the file in both lanes, with the same message."""
+    contract = visits_contract()
+    header = ";".join(contract.column_names)
+    lines = mutated_lines(600, seed=11, tabs=False)
+    breaks = ("\n", "\r\n", "\r\n")
+    mixed = "".join(line + breaks[n % 3] for n, line in enumerate(lines))
+    path = tmp_path / "test_desk__visits_2026-03.csv"
+    path.write_bytes(f"{header}\r\n{mixed}".encode("cp1252"))
+    fast, thorough = load(contract, path, fast=True), load(contract, path, fast=False)
+    assert fast == thorough
+    assert fast[2] > 100
+    stray = "\r\n".join([header, *SERVED_LINES, ";".join(SERVED).replace("RAS", "R\rAS")])
+    path.write_bytes(f"{stray}\r\n".encode("cp1252"))
+    messages = []
+    for fast_lane in (True, False):
+        with pytest.raises(FileRefusedError) as refusal:
+            load(contract, path, fast=fast_lane)
+        messages.append(str(refusal.value))
+    assert messages[0].startswith("line 4: malformed CSV (a carriage return inside the line)")
+    assert messages[1].startswith("line 4: malformed CSV")  # in the csv module's words
