@@ -290,7 +290,7 @@ def _row_verdicts(data: pl.DataFrame, check: Callable[[Groups], bool], valid: np
 
 
 def key_text(cells: Sequence[str]) -> str:
-    """A natural key as `RowPattern.keys` writes it: the cells joined by `KEY_SEPARATOR`."""
+    """A natural key as `RowPattern.check_block` gives it: the cells joined by `KEY_SEPARATOR`."""
     return cells[0] if len(cells) == 1 else KEY_SEPARATOR.join(cells)
 
 

@@ -33,6 +33,7 @@ from sources.readers import ROW_ERROR_KEY
 from sources.row_pattern import (
     RUST,
     RowPattern,
+    _moment,
     literal_alternatives,
     moment_pattern,
     significance_slices,
@@ -460,3 +461,22 @@ def test_sort_keys_of_moments_compare_like_the_moments():
              "01/02/2026 00:00:00", "01/02/2026 08:00:00"]  # fmt: skip
     key = operator.itemgetter(*significance_slices("dd/mm/yyyy HH:MM:SS"))
     assert sorted(texts, key=key) == texts
+
+
+@pytest.mark.parametrize(
+    ("layout", "texts"),
+    [  # chrono parses full dates; a layout without days is compared by its digits
+        ("dd/mm/yyyy HH:MM:SS", ["31/12/2025 23:59:59", "01/01/2026 00:00:00",
+                                 "02/01/2026 00:00:00", "01/02/2026 08:00:00"]),
+        ("dd/mm/yyyy", ["31/12/2025", "01/01/2026", "02/01/2026", "01/02/2026"]),
+        ("mm/yyyy", ["12/2025", "01/2026", "02/2026", "11/2026"]),
+    ],
+)  # fmt: skip
+def test_moments_of_a_block_sort_like_the_moments(layout, texts):
+    """The block lane's moment (`row_pattern._moment`) orders cells like the moments and is
+    null for a blank cell, which the order rules skip."""
+    cells = pl.DataFrame({"cell": ["", *reversed(texts)]})
+    moments = cells.select(_moment(pl.col("cell"), layout)).to_series()
+    assert moments[0] is None
+    assert moments[1:].null_count() == 0
+    assert cells["cell"][1:].gather(moments[1:].arg_sort()).to_list() == texts

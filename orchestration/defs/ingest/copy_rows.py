@@ -97,18 +97,18 @@ class RowSink:
         copied = pl.DataFrame(
             {"line": series.filter(chosen), "batch": self.batch_id, "number": numbers}
         )
-        places, checked = [], []  # the lines checked one by one that are valid
+        more: list[str] = []  # lines the thorough lane finds valid, and their numbers
+        numbers_more: list[int] = []
         for place in np.flatnonzero(~valid).tolist():
             if lines[place]:  # a blank line carries no data
                 line = self.checked(first + place, lines[place].split(TAB))
                 if line is not None:
-                    places.append(place)
-                    checked.append(line)
-        if checked:  # back to their places: rows keep the file's order
-            lines_checked = pl.DataFrame(
-                {"line": checked, "batch": self.batch_id, "number": [first + i for i in places]}
-            )
-            copied = pl.concat([copied, lines_checked], how="vertical_relaxed").sort("number")
+                    more.append(line)
+                    numbers_more.append(first + place)
+        if more:  # back to their places: rows keep the file's order
+            checked = {"line": more, "batch": self.batch_id, "number": numbers_more}
+            copied = pl.concat([copied, pl.DataFrame(checked)], how="vertical_relaxed")
+            copied = copied.sort("number")
         out = io.BytesIO()
         copied.write_csv(out, include_header=False, quote_style="never", separator=TAB)
         return out.getvalue()
