@@ -289,6 +289,9 @@ def test_a_file_with_a_quote_is_not_read_by_lines(tmp_path):
         ("ticket_id;site_id;counter_id\r\nT1;S00;x\r\nT2;S00;Démarches\r\n".encode(),
          "line 3:.*UTF-8"),
         (b"ticket_id;site_id;counter_id\r\nT1;S00;G\r1\r\n", "line 2: malformed CSV"),
+        # UTF-8 whose continuation bytes are in 0x80-0x9F (where cp1252 is not latin-1)
+        ("ticket_id;site_id;counter_id\r\nT1;S00;x\r\nT2;S00;l\u2019accueil\r\n".encode(),
+         "line 3:.*UTF-8"),
     ],
 )  # fmt: skip
 def test_unquoted_lines_refuse_what_the_line_reader_refuses(tmp_path, content, message):
@@ -306,6 +309,19 @@ def test_unquoted_lines_cross_block_boundaries(tmp_path, monkeypatch):
     numbered = [(number + offset, line) for number, block in unquoted(path).blocks()
                 for offset, line in enumerate(block)]  # fmt: skip
     assert [(number, line.split(";")) for number, line in numbered] == rows_as_lists(path)
+
+
+def test_unquoted_lines_decode_cp1252_whatever_bytes_a_block_holds(tmp_path, monkeypatch):
+    """Blocks of accents only are decoded as latin-1 (the same characters there, and faster);
+    a block with a byte of 0x80-0x9F (\u2019, \u20ac, \u0153) must still be read as cp1252."""
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 64)
+    names = ["Démarches", "l\u2019état civil", "Régie 20 \u20ac", "Cœur de ville", "Guichet"]
+    body = "".join(f"T{n};S00;{names[n % len(names)]}\r\n" for n in range(40))
+    path = write(tmp_path, ("ticket_id;site_id;counter_id\r\n" + body).encode("cp1252"))
+    texts = [text for _, text in unquoted(path).texts()]
+    assert "".join(texts) == body
+    assert any("\u2019" in text for text in texts)
+    assert any("\u2019" not in text for text in texts)
 
 
 # --- XLSX ----------------------------------------------------------------------------------------
