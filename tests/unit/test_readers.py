@@ -318,7 +318,7 @@ def test_unquoted_lines_decode_cp1252_whatever_bytes_a_block_holds(tmp_path, mon
     names = ["Démarches", "l\u2019état civil", "Régie 20 \u20ac", "Cœur de ville", "Guichet"]
     body = "".join(f"T{n};S00;{names[n % len(names)]}\r\n" for n in range(40))
     path = write(tmp_path, ("ticket_id;site_id;counter_id\r\n" + body).encode("cp1252"))
-    texts = [text for _, text in unquoted(path).texts()]
+    texts = [block.text for block in unquoted(path).texts()]
     assert "".join(texts) == body
     assert any("\u2019" in text for text in texts)
     assert any("\u2019" not in text for text in texts)

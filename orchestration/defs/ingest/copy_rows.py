@@ -28,7 +28,7 @@ from psycopg.types.json import Jsonb
 
 from orchestration.defs.ingest.batches import RAW, Batch, rows_table
 from sources.contracts import Contract
-from sources.readers import Table
+from sources.readers import Table, carriage_return_refusal
 from sources.row_pattern import RowPattern, key_hashes, key_text, row_pattern_for
 from sources.validation import RecordChecker
 
@@ -101,6 +101,8 @@ class RowSink:
         numbers_more: list[int] = []
         for place in np.flatnonzero(~valid).tolist():
             if lines[place]:  # a blank line carries no data
+                if "\r" in lines[place]:  # left there by `UnquotedLines.split_lines`
+                    raise carriage_return_refusal(first + place)
                 line = self.checked(first + place, lines[place].split(TAB))
                 if line is not None:
                     more.append(line)
@@ -174,7 +176,7 @@ def _fast_lane(sink: RowSink, pattern: RowPattern, copy: psycopg.Copy) -> None:
     unquoted = sink.table.unquoted
     assert unquoted is not None
     delimiter = pattern.delimiter
-    for first_line, text in unquoted.texts():
+    for first_line, text, line_feeds in unquoted.texts():
         if delimiter != TAB and TAB in text:
             for offset, line in enumerate(unquoted.lines(text, first_line)):
                 if line:  # a blank line carries no data
@@ -182,7 +184,9 @@ def _fast_lane(sink: RowSink, pattern: RowPattern, copy: psycopg.Copy) -> None:
             sink.flush(copy)
             continue
         tabbed = text.replace(delimiter, TAB)
-        lines = unquoted.lines(tabbed, first_line)  # refuses a stray carriage return first
+        # A stray carriage return stays in its line: no such line is valid, and `copy_block`
+        # refuses the file there.
+        lines = unquoted.split_lines(tabbed, first_line, line_feeds)
         series = pl.Series("line", lines, dtype=pl.String)
         block = pattern.check_block(series)
         copy.write(sink.copy_block(lines, series, block.valid, block.keys, first_line))
