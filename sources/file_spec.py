@@ -13,6 +13,11 @@ from sources import cells
 from sources.cells import TextFormats
 from sources.readers_json import DEFAULT_MAX_BYTES as DEFAULT_JSON_MAX_BYTES
 
+# Python's names for UTF-8 (with or without a byte-order mark) and the single-byte code pages
+# of French software: Windows (cp1252), ISO latin-1 and latin-9, DOS exports (cp850), ASCII.
+SUPPORTED_ENCODINGS = frozenset(
+    {"utf-8", "utf-8-sig", "cp1252", "iso8859-1", "iso8859-15", "cp850", "ascii"}
+)
 PERIOD_IN_NAME = re.compile(r"_(?P<year>[0-9]{4})-(?P<month>[0-9]{2})\.[^.]+$")
 
 
@@ -53,13 +58,18 @@ class FileSpec(Strict):
         if encoding is None:
             return None
         try:
-            codecs.lookup(encoding)
+            name = codecs.lookup(encoding).name
         except LookupError:
             raise ValueError(f"unknown encoding {encoding!r}") from None
-        # Readers split lines on b"\n": that needs an encoding where ASCII is one byte as is.
-        # A BOM (utf-8-sig) comes first in the file, not in every line: compare without it.
-        if "a;\n".encode(encoding).removeprefix(codecs.BOM_UTF8) != b"a;\n":
-            raise ValueError(f"{encoding!r} is not ASCII-compatible (e.g. UTF-16); not supported")
+        # Readers split lines on b"\n" and cells on the delimiter's byte: an ASCII byte must be
+        # that character wherever it stands. UTF-8 and single-byte code pages guarantee it;
+        # UTF-16 does not, nor do encodings with shift sequences (UTF-7's `+AAo-` is a line
+        # feed) or multi-byte Asian ones: an allow-list of what municipal software writes.
+        if name not in SUPPORTED_ENCODINGS:
+            raise ValueError(
+                f"{encoding!r} is not supported: the readers need an encoding that keeps ASCII "
+                f"bytes as they are ({', '.join(sorted(SUPPORTED_ENCODINGS))})"
+            )
         return encoding
 
     @field_validator("date_format", "timestamp_format")

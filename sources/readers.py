@@ -250,7 +250,8 @@ class UnquotedLines:
 
     def texts(self) -> Iterator[BlockText]:
         """The file block by block: whole lines, decoded, their line breaks as delivered (`lines`
-        splits them and checks the carriage returns)."""
+        splits them and refuses a stray carriage return; `split_lines` leaves that to its
+        caller)."""
         with self.path.open("rb") as raw:
             raw.seek(self.offset)
             line_number, rest = self.first_line, b""
