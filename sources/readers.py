@@ -267,13 +267,16 @@ class UnquotedLines:
     @staticmethod
     def lines(text: str, first: int) -> list[str]:
         """The lines of a block's text (from line `first`), without their line breaks: `\\n`,
-        or `\\r\\n` as Windows exports write. A carriage return elsewhere is refused, as the
-        csv module refuses it in an unquoted cell."""
+        or `\\r\\n` as Windows exports write (or with more carriage returns before the line
+        feed). A carriage return elsewhere is refused, as the csv module refuses it in an unquoted
+        cell."""
         carriage_returns = text.count("\r")
         # Windows exports end every line with CRLF; anything else is checked line by line.
         lines = text.split("\r\n" if carriage_returns else "\n")
         if carriage_returns and not len(lines) - 1 == carriage_returns == text.count("\n"):
-            lines = [line.removesuffix("\r") for line in text.split("\n")]
+            # Carriage returns before a line feed are part of the line break, as for the csv
+            # module (a file converted to CRLF twice ends its lines with CR CR LF).
+            lines = [line.rstrip("\r") for line in text.split("\n")]
             for number, line in enumerate(lines, start=first):
                 if "\r" in line:
                     raise carriage_return_refusal(number)

@@ -233,13 +233,15 @@ def test_fast_lane_keeps_the_row_numbers_of_a_real_delivery(tmp_path):
 
 
 def test_fast_lane_takes_mixed_line_breaks_and_refuses_a_stray_carriage_return(tmp_path):
-    """Lines ending with `\\r\\n` and `\\n` in one file load as in the thorough lane; a carriage
-    return inside a line refuses the file in both lanes, with the same message."""
+    """Lines ending with `\\r\\n`, `\\n` and `\\r\\r\\n` (a file converted to CRLF twice) in one
+    file, and lines of a carriage return only, load as in the thorough lane (the csv module's
+    reading); a carriage return inside a line refuses the file in both lanes, at the same line."""
     contract = visits_contract()
     header = ";".join(contract.column_names)
     lines = mutated_lines(600, seed=11, tabs=False)
-    breaks = ("\n", "\r\n", "\r\n")
-    mixed = "".join(line + breaks[n % 3] for n, line in enumerate(lines))
+    lines[100:300:50] = ["\r"] * 4
+    breaks = ("\n", "\r\n", "\r\n", "\r\r\n")
+    mixed = "".join(line + breaks[n % 4] for n, line in enumerate(lines))
     path = tmp_path / "test_desk__visits_2026-03.csv"
     path.write_bytes(f"{header}\r\n{mixed}".encode("cp1252"))
     fast, thorough = load(contract, path, fast=True), load(contract, path, fast=False)

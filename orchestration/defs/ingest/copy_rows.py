@@ -100,10 +100,14 @@ class RowSink:
         more: list[str] = []  # lines the thorough lane finds valid, and their numbers
         numbers_more: list[int] = []
         for place in np.flatnonzero(~valid).tolist():
-            if lines[place]:  # a blank line carries no data
-                if "\r" in lines[place]:  # left there by `UnquotedLines.split_lines`
-                    raise carriage_return_refusal(first + place)
-                line = self.checked(first + place, lines[place].split(TAB))
+            # Carriage returns left by `UnquotedLines.split_lines`: before the line break they
+            # belong to it (a file converted to CRLF twice), as for the csv module; anywhere
+            # else they refuse the file.
+            text = lines[place].rstrip("\r")
+            if "\r" in text:
+                raise carriage_return_refusal(first + place)
+            if text:  # a blank line carries no data
+                line = self.checked(first + place, text.split(TAB))
                 if line is not None:
                     more.append(line)
                     numbers_more.append(first + place)
