@@ -312,34 +312,40 @@ class UnquotedLines:
         try:
             text = block.decode(encoding)
         except UnicodeDecodeError as error:
+            # The line by line reader would refuse an earlier line first, for another reason.
+            self._refuse_lines(block[: block.rfind(b"\n", 0, error.start) + 1], first)
             line = first + block.count(b"\n", 0, error.start)
             raise FileRefusedError(
                 f"line {line}: byte 0x{block[error.start]:02x} cannot be decoded as "
                 f"{self.declared}; the file is not in the declared encoding, export it as "
                 f"{self.declared}"
             ) from error
-        if maybe_utf8:
-            self._refuse_utf8_lines(block, first)
+        # A non-ASCII line is valid UTF-8 only if it holds a lead byte followed by a
+        # continuation byte; French text in cp1252 (an accent, then a letter) almost never does,
+        # so one search clears the block.
+        if maybe_utf8 and b"LC" in block.translate(_UTF8_CLASSES):
+            self._refuse_lines(block, first)
         return text
 
     @cached_property
     def _checks_utf8(self) -> bool:
         """Whether a non-ASCII block may be a UTF-8 file declared in a single-byte encoding."""
-        return codecs.lookup(self.encoding).name != "utf-8"
+        return not _is_utf8_encoding(self.encoding)
 
     @cached_property
     def _is_cp1252(self) -> bool:
         return codecs.lookup(self.encoding).name == "cp1252"
 
-    def _refuse_utf8_lines(self, block: bytes, first: int) -> None:
-        """The per-line check of `_decoded_lines`, run only when it can fail: a non-ASCII line is
-        valid UTF-8 only if it holds a lead byte followed by a continuation byte; French text in
-        cp1252 (an accent, then a letter) almost never does, so one search clears the block."""
-        if b"LC" not in block.translate(_UTF8_CLASSES):
-            return
+    def _refuse_lines(self, block: bytes, first: int) -> None:
+        """Refuse the file at the first of these lines that the line by line reader refuses
+        for its text (`_decoded_lines`, then the csv module): a UTF-8 line where a single-byte
+        encoding is declared, or a carriage return inside the line. Run where a refusal is
+        likely, so that the first refusal in the file is the one reported, as in that reader."""
         for number, line in enumerate(block.split(b"\n"), start=first):
-            if not line.isascii() and _is_utf8(line):
+            if self._checks_utf8 and not line.isascii() and _is_utf8(line):
                 raise FileRefusedError(_utf8_message(number, self.declared))
+            if b"\r" in line.rstrip(b"\r"):
+                raise carriage_return_refusal(number)
 
 
 def _holds_a_quote(path: Path, offset: int) -> bool:
@@ -366,7 +372,7 @@ def _check_file_bounds(raw: BinaryIO, encoding: str) -> str:
 
 
 def _decoded_lines(raw: BinaryIO, encoding: str, *, declared: str) -> Iterator[str]:
-    check_utf8 = codecs.lookup(encoding).name != "utf-8"
+    check_utf8 = not _is_utf8_encoding(encoding)
     for line_number, line in enumerate(raw, start=1):
         try:
             text = line.decode(encoding)
@@ -380,6 +386,11 @@ def _decoded_lines(raw: BinaryIO, encoding: str, *, declared: str) -> Iterator[s
         if check_utf8 and not line.isascii() and _is_utf8(line):
             raise FileRefusedError(_utf8_message(line_number, declared))
         yield text
+
+
+def _is_utf8_encoding(encoding: str) -> bool:
+    """UTF-8, with or without its byte-order mark: no UTF-8 line is then out of place."""
+    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
 
 
 def _utf8_message(line_number: int, declared: str) -> str:

@@ -289,6 +289,13 @@ def test_a_file_with_a_quote_is_not_read_by_lines(tmp_path):
         ("ticket_id;site_id;counter_id\r\nT1;S00;x\r\nT2;S00;Démarches\r\n".encode(),
          "line 3:.*UTF-8"),
         (b"ticket_id;site_id;counter_id\r\nT1;S00;G\r1\r\n", "line 2: malformed CSV"),
+        # the first refusal in the file is the one reported, whatever its reason
+        (b"ticket_id;site_id;counter_id\r\nT1;S00;x\r\nT2;S00;D\xc3\xa9marches\r\nT3;S00;G\x81\r\n",
+         "line 3:.*UTF-8"),
+        (b"ticket_id;site_id;counter_id\r\nT1;S00;G\r1\r\nT2;S00;D\xc3\xa9marches\r\n",
+         "line 2: malformed CSV"),
+        (b"ticket_id;site_id;counter_id\r\nT1;S00;G\r1\r\nT2;S00;G\x81\r\n",
+         "line 2: malformed CSV"),
         # UTF-8 whose continuation bytes are in 0x80-0x9F (where cp1252 is not latin-1)
         ("ticket_id;site_id;counter_id\r\nT1;S00;x\r\nT2;S00;l\u2019accueil\r\n".encode(),
          "line 3:.*UTF-8"),
@@ -300,6 +307,15 @@ def test_unquoted_lines_refuse_what_the_line_reader_refuses(tmp_path, content, m
         rows(path)
     with pytest.raises(FileRefusedError, match=message):
         list(unquoted(path).blocks())
+
+
+def test_utf8_without_its_byte_order_mark_is_read_where_utf8_sig_is_declared(tmp_path):
+    """The byte-order mark is optional: a UTF-8 export without it is still UTF-8."""
+    path = write(tmp_path, "ticket_id;site_id;counter_id\r\nT1;S00;Démarches\r\n".encode())
+    assert rows(path, encoding="utf-8-sig") == [
+        (2, {"ticket_id": "T1", "site_id": "S00", "counter_id": "Démarches"})
+    ]
+    assert list(unquoted(path, encoding="utf-8-sig").blocks()) == [(2, ["T1;S00;Démarches"])]
 
 
 def test_unquoted_lines_cross_block_boundaries(tmp_path, monkeypatch):
