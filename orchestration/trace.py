@@ -22,6 +22,8 @@ from orchestration.settings import Settings
 from orchestration.warehouse import Role, locate_server, role_url
 from sources.contracts import load_contract
 
+PERSONAL_HIDDEN = "(donnée personnelle masquée)"  # what the auditor sees in place of its value
+
 
 class TraceError(LookupError):
     """The value asked for does not exist or cannot be traced."""
@@ -80,8 +82,8 @@ def _fetch_value(conn: psycopg.Connection, instance_id: str, period: date) -> di
             "select count(*) as n from marts.fct_indicator_values where indicator_instance_id = %s",
             [instance_id],
         ).fetchone()["n"]
-        hint = "no such period" if known else "unknown indicator instance"
-        raise TraceError(f"No value for {instance_id} in {period:%Y-%m} ({hint}).")
+        hint = "période sans valeur" if known else "instance d'indicateur inconnue"
+        raise TraceError(f"Aucune valeur pour {instance_id} en {period:%Y-%m} ({hint}).")
     return value
 
 
@@ -89,7 +91,9 @@ def _period_start(period: str) -> date:
     try:
         return date.fromisoformat(f"{period}-01")
     except ValueError:
-        raise TraceError(f"--period must be YYYY-MM, got {period!r}") from None
+        raise TraceError(
+            f"--period attend AAAA-MM (par exemple 2026-03), reçu {period!r}"
+        ) from None
 
 
 def _auditor_connection(settings: Settings) -> psycopg.Connection:
@@ -162,7 +166,7 @@ def _hide_personal(rows: list[dict[str, Any]], table: str) -> list[dict[str, Any
     personal = {c.name for c in load_contract(table).columns if c.personal}
     for row in rows:
         for column in personal & row.keys():
-            row[column] = "(personal data hidden)"
+            row[column] = PERSONAL_HIDDEN
     return rows
 
 
@@ -188,31 +192,33 @@ def _source_rows(
 
 
 def print_trace(found: Trace, console: Console) -> None:
+    """What an auditor reads, in French: the value, its definition, the dbt chain, the source
+    rows and the delivered files behind it."""
     v, d = found.value, found.definition
     console.print(
         f"[bold]{v['indicator_instance_id']}[/] — {d['label']} — {v['period_start']:%Y-%m}"
     )
     console.print(
-        f"value {v['value']}  = numerator {v['numerator']} / denominator "
-        f"{v['denominator']}  → {v['status']} (target {v['target']})"
+        f"valeur {v['value']}  = numérateur {v['numerator']} / dénominateur "
+        f"{v['denominator']}  → {v['status']} (cible {v['target']})"
     )
     console.print(
-        f"definition {d['code']} v{d['version']}: kind {d['kind']}, source "
-        f"{d['source_model']}, population: {d['definition_json'].get('population', 'true')}"
+        f"définition {d['code']} v{d['version']} : type {d['kind']}, source "
+        f"{d['source_model']}, population : {d['definition_json'].get('population', 'true')}"
     )
-    console.print("dbt chain: " + " ← ".join(found.model_chain))
+    console.print("chaîne dbt : " + " ← ".join(found.model_chain))
     console.print(
-        f"source rows behind it: {found.denominator_rows} in the denominator, "
-        f"{found.numerator_rows} in the numerator"
+        f"lignes sources derrière la valeur : {found.denominator_rows} au dénominateur, "
+        f"{found.numerator_rows} au numérateur"
     )
-    files = Table("file", "sha256", "rows", "archived at", title="Delivered files")
+    files = Table("fichier", "sha256", "lignes", "archivé sous", title="Fichiers livrés")
     for f in found.files:
         files.add_row(f["file"], f["sha256"][:16] + "…", str(f["rows"]), str(f["archived_path"]))
     console.print(files)
     if found.sample:  # one line a column: a record has more columns than a terminal has room
-        lines = [f"row {row.get('_row_number', index)}" for index, row in enumerate(found.sample)]
-        title = "First source rows (as delivered)"
-        sample = Table(Column("column", no_wrap=True), *lines, title=title)
+        lines = [f"ligne {row.get('_row_number', index)}" for index, row in enumerate(found.sample)]
+        title = "Premières lignes sources (telles que livrées)"
+        sample = Table(Column("colonne", no_wrap=True), *lines, title=title)
         for name in found.sample[0]:
             sample.add_row(name, *(str(row[name]) for row in found.sample))
         console.print(sample)

@@ -110,7 +110,7 @@ def test_second_build_creates_no_duplicate_row_anywhere(built, pipeline_settings
 def test_trace_lists_as_many_source_rows_as_the_stored_numerator_and_denominator(
     built, pipeline_settings
 ):
-    from orchestration.trace import trace_value
+    from orchestration.trace import PERSONAL_HIDDEN, trace_value
 
     found = trace_value(pipeline_settings, "ACC-O2-S00-A1", "2026-02", sample_rows=3)
     assert found.numerator_rows == found.value["numerator"]
@@ -120,7 +120,7 @@ def test_trace_lists_as_many_source_rows_as_the_stored_numerator_and_denominator
     assert Path(found.files[0]["archived_path"]).exists()
     assert found.model_chain[0] == "marts.fct_indicator_values"
     assert found.model_chain[-1] == "raw.acc_queue__tickets"
-    assert all(row["agent_id"] == "(personal data hidden)" for row in found.sample)
+    assert all(row["agent_id"] == PERSONAL_HIDDEN for row in found.sample)
 
 
 def test_trace_prints_what_an_auditor_reads(built, pipeline_settings):
@@ -135,9 +135,10 @@ def test_trace_prints_what_an_auditor_reads(built, pipeline_settings):
     text = console.export_text()
     population = found.definition["definition_json"]["population"]
     assert population != "true"  # the indicator's own population, not the default
-    assert f"population: {population}" in text
+    assert f"population : {population}" in text
     assert "acc_queue__tickets_2026-02.csv" in text
-    assert all(f"row {row['_row_number']}" in text for row in found.sample)
+    assert all(f"ligne {row['_row_number']}" in text for row in found.sample)
+    assert "Fichiers livrés" in text  # for the auditor, in French
 
 
 def test_no_agent_identifier_reaches_staging_or_marts_in_clear(built, connect):
