@@ -206,9 +206,6 @@ _UTF8_CLASSES = bytes(
     ord("L") if 0xC2 <= byte <= 0xF4 else ord("C") if 0x80 <= byte <= 0xBF else ord(".")
     for byte in range(256)
 )
-# The continuation bytes alone: without one, a block holds no UTF-8 character and none of the
-# characters cp1252 puts at 0x80-0x9F (where it differs from latin-1).
-_CONTINUATIONS = bytes(ord("C") if 0x80 <= byte <= 0xBF else ord(".") for byte in range(256))
 
 
 class BlockText(NamedTuple):
@@ -219,7 +216,17 @@ class BlockText(NamedTuple):
     line_feeds: int  # how many lines it holds
 
 
-def carriage_return_refusal(line_number: int) -> FileRefusedError:
+def without_line_break(line: str, number: int) -> str:
+    """Line `number` without the carriage returns that end it: they belong to its line break, as
+    for the csv module (a file converted to CRLF twice ends its lines with CR CR LF). One
+    anywhere else refuses the file, as the csv module refuses it in an unquoted cell."""
+    text = line.rstrip("\r")
+    if "\r" in text:
+        raise _carriage_return_refusal(number)
+    return text
+
+
+def _carriage_return_refusal(line_number: int) -> FileRefusedError:
     return FileRefusedError(
         f"line {line_number}: malformed CSV (a carriage return inside the line); "
         "check the line breaks of that line"
@@ -274,12 +281,10 @@ class UnquotedLines:
         # Windows exports end every line with CRLF; anything else is checked line by line.
         lines = text.split("\r\n" if carriage_returns else "\n")
         if carriage_returns and not len(lines) - 1 == carriage_returns == text.count("\n"):
-            # Carriage returns before a line feed are part of the line break, as for the csv
-            # module (a file converted to CRLF twice ends its lines with CR CR LF).
-            lines = [line.rstrip("\r") for line in text.split("\n")]
-            for number, line in enumerate(lines, start=first):
-                if "\r" in line:
-                    raise carriage_return_refusal(number)
+            lines = [
+                without_line_break(line, number)
+                for number, line in enumerate(text.split("\n"), start=first)
+            ]
         lines.pop()  # what follows the block's last line break
         return lines
 
@@ -287,7 +292,7 @@ class UnquotedLines:
     def split_lines(cls, text: str, first: int, line_feeds: int) -> list[str]:
         """`lines` for a caller that refuses a stray carriage return itself: one left inside a
         line stays there (the loader's fast lane: no line holding one matches the contract's
-        expression, and `copy_rows` refuses it, with `carriage_return_refusal`). `line_feeds`,
+        expression, and `copy_rows` passes it to `without_line_break`). `line_feeds`,
         counted on the block's bytes, tells a file of CRLF lines from one of mixed line breaks
         without two more passes over the text."""
         if "\r" not in text:
@@ -300,14 +305,18 @@ class UnquotedLines:
         return lines
 
     def _text(self, block: bytes, first: int) -> str:
-        encoding, maybe_utf8 = self.encoding, False
+        # Without a continuation byte (0x80-0xBF), a block holds no UTF-8 character, nor any of
+        # the characters cp1252 puts at 0x80-0x9F, where it differs from latin-1.
+        classes = b""
         if self._checks_utf8 and not block.isascii():
-            maybe_utf8 = b"C" in block.translate(_CONTINUATIONS)
+            classes = block.translate(_UTF8_CLASSES)
+        maybe_utf8 = b"C" in classes  # one-byte search: memchr
+        encoding = self.encoding
         if self._is_cp1252 and not maybe_utf8:
-            # No byte of 0x80-0xBF: cp1252 and latin-1 give the same characters (French accents
-            # are above), and CPython decodes latin-1 by a copy, a third of the charmap codec's
-            # time. A block with the typographic apostrophe, the euro sign or a byte cp1252
-            # leaves undefined is decoded as cp1252.
+            # cp1252 and latin-1 then give the same characters (French accents are above
+            # 0xBF), and CPython decodes latin-1 by a copy, a third of the charmap codec's time.
+            # A block with the typographic apostrophe, the euro sign or a byte cp1252 leaves
+            # undefined is decoded as cp1252.
             encoding = "latin-1"
         try:
             text = block.decode(encoding)
@@ -323,7 +332,7 @@ class UnquotedLines:
         # A non-ASCII line is valid UTF-8 only if it holds a lead byte followed by a
         # continuation byte; French text in cp1252 (an accent, then a letter) almost never does,
         # so one search clears the block.
-        if maybe_utf8 and b"LC" in block.translate(_UTF8_CLASSES):
+        if maybe_utf8 and b"LC" in classes:  # a two-byte search costs more: only if needed
             self._refuse_lines(block, first)
         return text
 
@@ -344,8 +353,8 @@ class UnquotedLines:
         for number, line in enumerate(block.split(b"\n"), start=first):
             if self._checks_utf8 and not line.isascii() and _is_utf8(line):
                 raise FileRefusedError(_utf8_message(number, self.declared))
-            if b"\r" in line.rstrip(b"\r"):
-                raise carriage_return_refusal(number)
+            if b"\r" in line.rstrip(b"\r"):  # `without_line_break`, on bytes
+                raise _carriage_return_refusal(number)
 
 
 def _holds_a_quote(path: Path, offset: int) -> bool:

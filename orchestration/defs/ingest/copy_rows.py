@@ -28,7 +28,7 @@ from psycopg.types.json import Jsonb
 
 from orchestration.defs.ingest.batches import RAW, Batch, rows_table
 from sources.contracts import Contract
-from sources.readers import Table, carriage_return_refusal
+from sources.readers import Table, without_line_break
 from sources.row_pattern import RowPattern, key_hashes, key_text, row_pattern_for
 from sources.validation import RecordChecker
 
@@ -100,12 +100,8 @@ class RowSink:
         more: list[str] = []  # lines the thorough lane finds valid, and their numbers
         numbers_more: list[int] = []
         for place in np.flatnonzero(~valid).tolist():
-            # Carriage returns left by `UnquotedLines.split_lines`: before the line break they
-            # belong to it (a file converted to CRLF twice), as for the csv module; anywhere
-            # else they refuse the file.
-            text = lines[place].rstrip("\r")
-            if "\r" in text:
-                raise carriage_return_refusal(first + place)
+            # Carriage returns that `UnquotedLines.split_lines` left in the line.
+            text = without_line_break(lines[place], first + place)
             if text:  # a blank line carries no data
                 line = self.checked(first + place, text.split(TAB))
                 if line is not None:
