@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,16 +196,21 @@ class EmbeddedPostgres:
                 f"{result.stderr.strip() or result.stdout.strip()}\n{log_tail}".rstrip()
             )
 
-    @contextmanager
     def _lock(self):
         # Two processes starting the same cluster at once make one pg_ctl fail (trap 5).
-        lock_path = self.data_dir.parent / ".lock"
-        with lock_path.open("w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        return file_lock(self.data_dir.parent / ".lock")
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created if missing) for the block: one process at a time
+    among those that take the same lock; released when the block ends or the process dies."""
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def wait_until_accepting(url: str, timeout_s: float = 30.0) -> None:

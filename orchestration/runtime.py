@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from orchestration.embedded_pg import file_lock
 from orchestration.resources import DBT_PROJECT_DIR, dbt_environment
 from orchestration.settings import Settings
 from orchestration.warehouse import Role, Server, bootstrap, locate_server, role_password
@@ -105,8 +106,13 @@ def prepare(settings: Settings) -> Server:
     bootstrap(settings, server)
     write_dagster_config(settings, server)
     os.environ.update(dagster_environment(settings, server))
-    if dbt_manifest_is_stale():
-        dbt_parse(settings, server)
+    # Two processes preparing at once (the UI and a CLI run, two test workers) would both write
+    # dbt's target/ while the other reads it: one parses, the next finds the manifest fresh.
+    target = DBT_PROJECT_DIR / "target"
+    target.mkdir(exist_ok=True)
+    with file_lock(target / ".parse.lock"):
+        if dbt_manifest_is_stale():
+            dbt_parse(settings, server)
     from dagster import DagsterInstance
 
     with DagsterInstance.get() as instance:

@@ -64,6 +64,9 @@ def locate_server(settings: Settings, *, start: bool = True) -> Server:
     return Server(pg.host, pg.port, pg.url())
 
 
+BOOTSTRAP_LOCK = 7_351_000  # advisory lock key: processes bootstrapping one server take turns
+
+
 def role_password(settings: Settings, role: Role) -> str:
     secret = {
         Role.LOADER: settings.loader_password,
@@ -81,15 +84,20 @@ def role_url(settings: Settings, server: Server, role: Role, dbname: str | None 
 
 
 def bootstrap(settings: Settings, server: Server) -> None:
-    """Create databases, roles, schemas and grants; safe to run any number of times."""
+    """Create databases, roles, schemas and grants; safe to run any number of times, also by
+    processes bootstrapping the same server at once (they take turns)."""
     with psycopg.connect(server.admin_url, autocommit=True) as admin:
+        # `create role`, `create database` and `create schema if not exists` fail, rather than
+        # wait, when another session creates the same object at the same moment. The lock is the
+        # session's: held until this connection closes, after the warehouse's grants.
+        admin.execute("select pg_advisory_lock(%s)", [BOOTSTRAP_LOCK])
         for role in Role:
             _ensure_role(admin, role, role_password(settings, role))
         _ensure_database(admin, settings.warehouse_db, owner=None)
         _ensure_database(admin, settings.dagster_db, owner=Role.DAGSTER)
-    with psycopg.connect(server.admin_url_for(settings.warehouse_db), autocommit=True) as conn:
-        _grant_warehouse(conn, settings.warehouse_db)
-        _install_pseudonymisation(conn, settings.pseudonymisation_key.get_secret_value())
+        with psycopg.connect(server.admin_url_for(settings.warehouse_db), autocommit=True) as conn:
+            _grant_warehouse(conn, settings.warehouse_db)
+            _install_pseudonymisation(conn, settings.pseudonymisation_key.get_secret_value())
 
 
 def hmac_pads(key: str) -> tuple[bytes, bytes]:
