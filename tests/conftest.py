@@ -2,6 +2,13 @@
 
 The cluster lives under `<project>/.pg/test-<pid>` rather than pytest's `tmp_path`: as root,
 initdb runs as a system user that cannot traverse pytest's 0700 temporary root (integration trap 3).
+
+`make test` runs the suite on two pytest-xdist workers (`-n 2 --dist loadgroup`), each with its
+own cluster, state directory and Metabase emulator. The whole-pipeline builds are most of the
+suite's time and use about one core of two (Dagster's in-process executor runs one step at a
+time), so two workers nearly halve it. Tests sharing a module's fixtures run on one worker
+(`pytest_collection_modifyitems`), and the tests of the session's pipeline build on one worker,
+first, since they are the longest chain.
 """
 
 from __future__ import annotations
@@ -34,13 +41,14 @@ def test_state_dir() -> Iterator[Path]:
 def settings(test_state_dir: Path) -> Settings:
     """Settings of an isolated pilotage instance: own cluster, port, landing and archive."""
     external = os.environ.get("PILOTAGE_TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1: own databases on one server
     return Settings(
         _env_file=None,
         state_dir=test_state_dir / "state",
         pg_port=free_port(),
         database_url=external or None,
-        warehouse_db="pilotage_test",
-        dagster_db="dagster_test",
+        warehouse_db=f"pilotage_test{worker}",
+        dagster_db=f"dagster_test{worker}",
     )
 
 
@@ -108,3 +116,20 @@ def pilotage_env(settings: Settings, pg_server: Server) -> Iterator[Settings]:
     os.environ.clear()
     os.environ.update(saved_environment)
     get_settings.cache_clear()
+
+
+PIPELINE_FIXTURES = {"pipeline_build", "extended_build"}  # tests/integration/conftest.py
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the test ids
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group tests for pytest-xdist's `loadgroup`: those of the session's pipeline build
+    together, first; any other test with the rest of its module (module fixtures are built once)."""
+    pipeline = [item for item in items if PIPELINE_FIXTURES & set(item.fixturenames)]
+    if pipeline:
+        others = [item for item in items if not PIPELINE_FIXTURES & set(item.fixturenames)]
+        items[:] = pipeline + others
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        group = "pipeline" if PIPELINE_FIXTURES & set(item.fixturenames) else module
+        item.add_marker(pytest.mark.xdist_group(group))
