@@ -25,7 +25,7 @@ demo: install ## Run the whole pipeline once on the embedded PostgreSQL with sam
 	$(BIN)/pilotage demo
 
 test: install ## Every test: unit, integration (real PostgreSQL, dbt, Dagster), e2e (webserver); live Metabase ones run only when METABASE_URL and METABASE_API_KEY are set
-	$(BIN)/pytest -n 2 --dist loadgroup --no-loadscope-reorder
+	$(BIN)/pytest -n 2 --dist loadscope --no-loadscope-reorder
 
 ui: install ## Dagster UI (webserver + daemon) on http://127.0.0.1:3000
 	$(BIN)/pilotage ui

@@ -3,12 +3,12 @@
 The cluster lives under `<project>/.pg/test-<pid>` rather than pytest's `tmp_path`: as root,
 initdb runs as a system user that cannot traverse pytest's 0700 temporary root (integration trap 3).
 
-`make test` runs the suite on two pytest-xdist workers (`-n 2 --dist loadgroup`), each with its
+`make test` runs the suite on two pytest-xdist workers (`-n 2 --dist loadscope`), each with its
 own cluster, state directory and Metabase emulator. The whole-pipeline builds are most of the
 suite's time and use about one core of two (Dagster's in-process executor runs one step at a
-time), so two workers nearly halve it. Tests sharing a module's fixtures run on one worker
-(`pytest_collection_modifyitems`), and the tests of the session's pipeline build on one worker,
-first, since they are the longest chain.
+time), so two workers nearly halve it. The tests of one module run on one worker (module
+fixtures are built once), and those of the session's pipeline build, in two modules, on one
+worker, first, since they are the longest chain (`pytest_xdist_make_scheduler`).
 """
 
 from __future__ import annotations
@@ -119,17 +119,38 @@ def pilotage_env(settings: Settings, pg_server: Server) -> Iterator[Settings]:
 
 
 PIPELINE_FIXTURES = {"pipeline_build", "extended_build"}  # tests/integration/conftest.py
+# The modules whose tests use them: one scope for pytest-xdist, so the build runs on one worker.
+PIPELINE_MODULES = {
+    "tests/integration/test_pipeline.py",
+    "tests/integration/test_indicator_kinds.py",
+}
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the test ids
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Group tests for pytest-xdist's `loadgroup`: those of the session's pipeline build
-    together, first; any other test with the rest of its module (module fixtures are built once)."""
+    """The tests of the session's pipeline build first: they are the longest chain."""
     pipeline = [item for item in items if PIPELINE_FIXTURES & set(item.fixturenames)]
-    if pipeline:
-        others = [item for item in items if not PIPELINE_FIXTURES & set(item.fixturenames)]
-        items[:] = pipeline + others
-    for item in items:
-        module = item.nodeid.split("::")[0]
-        group = "pipeline" if PIPELINE_FIXTURES & set(item.fixturenames) else module
-        item.add_marker(pytest.mark.xdist_group(group))
+    for item in pipeline:
+        if item.nodeid.split("::")[0] not in PIPELINE_MODULES:
+            raise pytest.UsageError(
+                f"{item.nodeid} uses the session's pipeline build: add its module to"
+                " PIPELINE_MODULES in tests/conftest.py, or two workers would each build it"
+            )
+    others = [item for item in items if not PIPELINE_FIXTURES & set(item.fixturenames)]
+    items[:] = pipeline + others
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadscope` with the modules of the pipeline build as one scope. (xdist's
+    `loadgroup` would do it with marks, but xdist 3.8 writes the group into `item._nodeid`, which
+    pytest 9 no longer reads: the groups were silently ignored.)"""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class PipelineScope(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::")[0]
+            return "pipeline" if module in PIPELINE_MODULES else module
+
+    return PipelineScope(config, log)

@@ -175,13 +175,14 @@ def run_build_all():
 
 def row_counts(conn, *, leaving_out: str | None = None) -> dict[str, int]:
     """Rows of every table of the warehouse layers; with `leaving_out`, the rows whose text
-    (every column, as PostgreSQL writes the row) holds that code are not counted."""
+    (every column, as PostgreSQL writes the row) holds that code, in any case, are not counted
+    (Metabase keys hold it in lower case: `acc/acc-o9-i1/evolution`)."""
     tables = conn.execute(
         "select table_schema, table_name from information_schema.tables"
         " where table_schema = any(%s) and table_type = 'BASE TABLE'",
         [list(LAYERS)],
     ).fetchall()
-    where = "where strpos(t::text, %(code)s) = 0" if leaving_out else ""
+    where = "where strpos(upper(t::text), upper(%(code)s)) = 0" if leaving_out else ""
     return {
         f"{schema}.{table}": conn.execute(
             f'select count(*) from "{schema}"."{table}" as t {where}', {"code": leaving_out}
