@@ -30,6 +30,10 @@ def run_demo(settings: Settings, console: Console, *, months: int) -> bool:
         )
     console.print(f"Sample: {len(report.files)} files in {settings.landing_dir}")
     result = _run_build_all(console)
+    from orchestration.defs.quality.gx_checks import build_data_docs_index
+
+    with console.status("Building the Data Docs index…"):
+        build_data_docs_index(settings)
     _print_summary(
         console, settings, result, f"{server.host}:{server.port}/{settings.warehouse_db}"
     )

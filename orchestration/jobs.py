@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.ingest.definitions import delivery_months, landed_files, raw_asset_key
+from orchestration.defs.quality.gx_checks import build_data_docs_index
 from orchestration.settings import get_settings
 from sources.contracts import Contract, all_contracts, delivery_period
 
@@ -75,8 +76,28 @@ def _run_request(contract: Contract, period: str, paths: list[Path]) -> dg.RunRe
     )
 
 
+# The GX checks of a run write their own Data Docs pages; the index, which reads every stored
+# result, is rebuilt once after the run, whether it succeeded or failed (`pilotage demo`, which runs
+# in-process without the daemon, rebuilds it itself).
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Rebuild the Data Docs index of Great Expectations after a successful run.",
+)
+def data_docs_after_success(context: dg.RunStatusSensorContext):
+    build_data_docs_index()
+
+
+@dg.run_failure_sensor(
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Rebuild the Data Docs index of Great Expectations after a failed run.",
+)
+def data_docs_after_failure(context: dg.RunFailureSensorContext):
+    build_data_docs_index()
+
+
 defs = dg.Definitions(
     jobs=[build_all_job, ingest_deliveries_job],
     schedules=[build_all_job_schedule],
-    sensors=[landing_zone_sensor],
+    sensors=[landing_zone_sensor, data_docs_after_success, data_docs_after_failure],
 )

@@ -32,6 +32,12 @@ def test_definitions_load_with_the_main_job_schedule_and_sensor(repository):
     assert repository.has_sensor_def("landing_zone_sensor")
 
 
+def test_the_data_docs_index_is_rebuilt_after_every_run_the_daemon_launches(repository):
+    ends = ("success", "failure")
+    sensors = [repository.get_sensor_def(f"data_docs_after_{end}") for end in ends]
+    assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors)
+
+
 def test_every_raw_asset_has_a_blocking_check(graph):
     unchecked = set(_keys(graph, "raw")) - _checked_assets(graph)
     # The catalog is validated by pydantic when it loads, and `_batches` is the loader's own

@@ -13,7 +13,7 @@ from psycopg import sql
 
 from orchestration.defs.ingest.batches import drop_raw_table
 from orchestration.defs.quality import gx_checks
-from orchestration.defs.quality.gx_checks import build_gx_asset_check
+from orchestration.defs.quality.gx_checks import build_data_docs_index, build_gx_asset_check
 from orchestration.settings import PROJECT_ROOT, get_settings
 from orchestration.warehouse import Role
 
@@ -141,12 +141,16 @@ def test_gx_check_passes_on_valid_tickets_and_builds_data_docs(tickets, gx_setti
     assert metadata["unsuccessful_expectations"] == 0
     assert metadata["success_ratio"] == 1.0
     assert metadata["failed_expectations"] == []
-    index = Path(metadata["data_docs_index"])
-    assert index == gx_settings.data_docs_dir / "index.html"
-    assert index.is_file()
-    assert Path(metadata["data_docs_page"].removeprefix("file://")).is_file()
+    page = Path(metadata["data_docs_page"].removeprefix("file://"))
+    assert page.is_file()
     assert result.success
     assert downstream_ran(result)
+
+    # The index is rebuilt once after the run, not by each check; it then links the new page.
+    index = Path(metadata["data_docs_index"])
+    assert index == gx_settings.data_docs_dir / "index.html"
+    assert build_data_docs_index() == index
+    assert str(page.relative_to(index.parent)) in index.read_text()
 
 
 def test_unknown_site_fails_the_check_with_error_and_blocks_downstream(tickets):
