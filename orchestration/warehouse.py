@@ -64,9 +64,6 @@ def locate_server(settings: Settings, *, start: bool = True) -> Server:
     return Server(pg.host, pg.port, pg.url())
 
 
-BOOTSTRAP_LOCK = 7_351_000  # advisory lock key: processes bootstrapping one server take turns
-
-
 def role_password(settings: Settings, role: Role) -> str:
     secret = {
         Role.LOADER: settings.loader_password,
@@ -81,6 +78,9 @@ def role_password(settings: Settings, role: Role) -> str:
 def role_url(settings: Settings, server: Server, role: Role, dbname: str | None = None) -> str:
     dbname = dbname or (settings.dagster_db if role is Role.DAGSTER else settings.warehouse_db)
     return server.role_url(role, role_password(settings, role), dbname)
+
+
+BOOTSTRAP_LOCK = 7_351_000  # advisory lock key: processes bootstrapping one server take turns
 
 
 def bootstrap(settings: Settings, server: Server) -> None:

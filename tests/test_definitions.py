@@ -32,10 +32,37 @@ def test_definitions_load_with_the_main_job_schedule_and_sensor(repository):
     assert repository.has_sensor_def("landing_zone_sensor")
 
 
-def test_the_data_docs_index_is_rebuilt_after_every_run_the_daemon_launches(repository):
-    ends = ("success", "failure")
-    sensors = [repository.get_sensor_def(f"data_docs_after_{end}") for end in ends]
-    assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors)
+@pytest.mark.parametrize("end", ["success", "failure"])
+def test_the_data_docs_index_is_rebuilt_after_every_run_the_daemon_launches(
+    repository, pilotage_env, end
+):
+    sensor = repository.get_sensor_def(f"data_docs_after_{end}")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+    @dg.op
+    def step() -> None:
+        if end == "failure":
+            raise RuntimeError("the run fails")
+
+    @dg.job
+    def one_step() -> None:
+        step()
+
+    index = pilotage_env.data_docs_dir / "index.html"
+    index.unlink(missing_ok=True)
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = one_step.execute_in_process(instance=instance, raise_on_error=False)
+        ended = (
+            result.get_run_success_event() if end == "success" else result.get_run_failure_event()
+        )
+        context = dg.build_run_status_sensor_context(
+            sensor_name=sensor.name,
+            dagster_event=ended,
+            dagster_instance=instance,
+            dagster_run=result.dagster_run,
+        )
+        sensor(context if end == "success" else context.for_run_failure())
+    assert index.is_file()
 
 
 def test_every_raw_asset_has_a_blocking_check(graph):
