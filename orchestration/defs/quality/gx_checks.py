@@ -27,6 +27,7 @@ from orchestration.warehouse import Role, locate_server, role_url
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # read when GX is first imported
 SUITES_DIR = PROJECT_ROOT / "expectations" / "gx" / "expectations"
 DOCS_SITE = "pilotage"
+_DOCS_VIEW = {"module_name": "orchestration.defs.quality.gx_docs", "class_name": "PageView"}
 
 
 def warehouse_url(schema: str) -> str:
@@ -226,7 +227,18 @@ def _project_config(settings: Settings) -> dict[str, Any]:
                 "class_name": "SiteBuilder",
                 "show_how_to_buttons": False,
                 "store_backend": on_disk(settings.data_docs_dir),
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                # Views on templates compiled once per process (see gx_docs); no profiling
+                # section: this project writes no profiling results, yet the section would list
+                # every stored result at every check to find none.
+                "site_section_builders": {
+                    "expectations": {"view": _DOCS_VIEW},
+                    "validations": {"view": _DOCS_VIEW},
+                    "profiling": "None",
+                },
+                "site_index_builder": {
+                    "class_name": "DefaultSiteIndexBuilder",
+                    "view": {**_DOCS_VIEW, "class_name": "IndexPageView"},
+                },
             }
         },
     }
