@@ -4,6 +4,7 @@ service) and the data-quality dashboard."""
 import json
 
 import dagster as dg
+import psycopg
 
 from orchestration.catalog import load_catalog
 from orchestration.defs.publish.dashboards import collection_spec
@@ -26,28 +27,30 @@ create table if not exists audit.metabase_objects (
 
 
 class PostgresStateStore:
-    """Metabase ids of our managed objects, kept in audit.metabase_objects."""
+    """Metabase ids of our managed objects, kept in audit.metabase_objects.
 
-    def __init__(self, warehouse: WarehouseResource) -> None:
-        self._warehouse = warehouse
-        with warehouse.connect(Role.TRANSFORMER) as conn:
-            conn.execute(STATE_TABLE)
+    One connection for the whole publish (a plan reads and an apply writes an id per card: a
+    connection each, with its password exchange, made most of the publish's time), in autocommit
+    so that each id is kept as soon as its object exists, even if a later call fails.
+    """
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+        conn.execute(STATE_TABLE)
 
     def get(self, key: str) -> int | None:
-        with self._warehouse.connect(Role.TRANSFORMER) as conn:
-            row = conn.execute(
-                "select metabase_id from audit.metabase_objects where key = %s", [key]
-            ).fetchone()
+        row = self._conn.execute(
+            "select metabase_id from audit.metabase_objects where key = %s", [key]
+        ).fetchone()
         return row[0] if row else None
 
     def set(self, key: str, kind: str, metabase_id: int) -> None:
-        with self._warehouse.connect(Role.TRANSFORMER) as conn:
-            conn.execute(
-                "insert into audit.metabase_objects (key, kind, metabase_id) values (%s, %s, %s)"
-                " on conflict (key) do update set kind = excluded.kind,"
-                " metabase_id = excluded.metabase_id, updated_at = now()",
-                [key, kind, metabase_id],
-            )
+        self._conn.execute(
+            "insert into audit.metabase_objects (key, kind, metabase_id) values (%s, %s, %s)"
+            " on conflict (key) do update set kind = excluded.kind,"
+            " metabase_id = excluded.metabase_id, updated_at = now()",
+            [key, kind, metabase_id],
+        )
 
 
 def _dashboard_keys() -> list[str]:
@@ -101,8 +104,9 @@ def _publish(
             d.key: {"published": False, "desired_state": dg.MetadataValue.path(str(out))}
             for d in spec.dashboards
         }
-    state = PostgresStateStore(warehouse)
-    result = apply(client, plan(client, _database_spec(warehouse), spec, state), state)
+    with psycopg.connect(warehouse.url(Role.TRANSFORMER), autocommit=True) as conn:
+        state = PostgresStateStore(conn)
+        result = apply(client, plan(client, _database_spec(warehouse), spec, state), state)
     return {
         d.key: {
             "published": True,
