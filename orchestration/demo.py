@@ -71,14 +71,16 @@ def _run_build_all(console: Console):
         with Progress(*columns, console=console) as progress:
             task = progress.add_task("assets", total=total)
             worker.start()
+            # Each look reads only the events since the previous one (a cursor): reading them all
+            # at every look, in the run's own process, cost more as the run went on.
+            cursor = None
             while worker.is_alive():
                 worker.join(0.5)
-                done = len(
-                    instance.get_records_for_run(
-                        run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION, limit=10_000
-                    ).records
+                page = instance.get_records_for_run(
+                    run_id, cursor=cursor, of_type=DagsterEventType.ASSET_MATERIALIZATION
                 )
-                progress.update(task, completed=done)
+                cursor = page.cursor
+                progress.advance(task, len(page.records))
     return outcome["result"]
 
 
