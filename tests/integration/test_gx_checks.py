@@ -153,6 +153,30 @@ def test_gx_check_passes_on_valid_tickets_and_builds_data_docs(tickets, gx_setti
     assert str(page.relative_to(index.parent)) in index.read_text()
 
 
+def test_a_check_builds_its_pages_without_listing_the_stored_results(tickets, monkeypatch):
+    """Listing the results parses every stored one: a check must not, or each check of every
+    run pays for the whole history (the index, rebuilt once after a run, does list them)."""
+    from great_expectations.data_context.store import ValidationResultsStore
+
+    run_pipeline()  # at least one stored result besides the next check's
+    listed = []
+    list_keys = ValidationResultsStore.list_keys
+
+    def counting(self, *args, **kwargs):
+        listed.append(self)
+        return list_keys(self, *args, **kwargs)
+
+    monkeypatch.setattr(ValidationResultsStore, "list_keys", counting)
+    tickets(site_id="S99")  # a failure: two results, the verdict's and the details'
+    evaluation = check_evaluation(run_pipeline())
+
+    assert listed == []
+    page = Path(evaluation.metadata["data_docs_page"].value.removeprefix("file://"))
+    assert "S99" in page.read_text()  # the details' page, with its sample of unexpected values
+    assert build_data_docs_index().is_file()
+    assert listed  # the index lists them: the counter sees a listing when there is one
+
+
 def test_unknown_site_fails_the_check_with_error_and_blocks_downstream(tickets):
     tickets(site_id="S99")
 

@@ -28,6 +28,11 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # read when GX is first 
 SUITES_DIR = PROJECT_ROOT / "expectations" / "gx" / "expectations"
 DOCS_SITE = "pilotage"
 _DOCS_VIEW = {"module_name": "orchestration.defs.quality.gx_docs", "class_name": "PageView"}
+_DOCS_SECTION = {
+    "module_name": "orchestration.defs.quality.gx_docs",
+    "class_name": "SectionBuilder",
+    "view": _DOCS_VIEW,
+}
 
 
 def warehouse_url(schema: str) -> str:
@@ -227,12 +232,12 @@ def _project_config(settings: Settings) -> dict[str, Any]:
                 "class_name": "SiteBuilder",
                 "show_how_to_buttons": False,
                 "store_backend": on_disk(settings.data_docs_dir),
-                # Views on templates compiled once per process (see gx_docs); no profiling
-                # section: this project writes no profiling results, yet the section would list
-                # every stored result at every check to find none.
+                # Pages of the named results only, on templates compiled once per process (see
+                # gx_docs); no profiling section: this project writes no profiling results, yet
+                # the section would list every stored result at every check to find none.
                 "site_section_builders": {
-                    "expectations": {"view": _DOCS_VIEW},
-                    "validations": {"view": _DOCS_VIEW},
+                    "expectations": _DOCS_SECTION,
+                    "validations": _DOCS_SECTION,
                     "profiling": "None",
                 },
                 "site_index_builder": {
