@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import psycopg
@@ -61,8 +62,9 @@ class WarehouseResource(dg.ConfigurableResource):
         return self.server().role_url(role, role_password(settings, role), settings.warehouse_db)
 
     @contextmanager
-    def connect(self, role: Role) -> Iterator[psycopg.Connection]:
-        with psycopg.connect(self.url(role)) as conn:
+    def connect(self, role: Role, **options: Any) -> Iterator[psycopg.Connection]:
+        """A connection as `role`; `options` go to psycopg (e.g. autocommit=True)."""
+        with psycopg.connect(self.url(role), **options) as conn:
             yield conn
 
     def dbt_environment(self) -> dict[str, str]:

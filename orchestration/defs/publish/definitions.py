@@ -104,7 +104,7 @@ def _publish(
             d.key: {"published": False, "desired_state": dg.MetadataValue.path(str(out))}
             for d in spec.dashboards
         }
-    with psycopg.connect(warehouse.url(Role.TRANSFORMER), autocommit=True) as conn:
+    with warehouse.connect(Role.TRANSFORMER, autocommit=True) as conn:
         state = PostgresStateStore(conn)
         result = apply(client, plan(client, _database_spec(warehouse), spec, state), state)
     return {

@@ -44,20 +44,20 @@ class _ProcessBytecodeCache(BytecodeCache):
 TEMPLATES = _ProcessBytecodeCache()
 
 
-class PageView(DefaultJinjaPageView):
+class _SharedTemplates:
+    """Mixed into a GX view: its jinja environment uses the process's compiled templates."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.env.bytecode_cache = TEMPLATES
+
+
+class PageView(_SharedTemplates, DefaultJinjaPageView):
     """GX's page view (validation results, expectation suites) on the shared compiled templates."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.env.bytecode_cache = TEMPLATES
 
-
-class IndexPageView(DefaultJinjaIndexPageView):
+class IndexPageView(_SharedTemplates, DefaultJinjaIndexPageView):
     """GX's index page view on the shared compiled templates."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.env.bytecode_cache = TEMPLATES
 
 
 class SectionBuilder(DefaultSiteSectionBuilder):
