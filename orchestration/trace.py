@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Column, Table
 
 from orchestration.resources import DBT_PROJECT_DIR
@@ -176,9 +178,10 @@ def _source_rows(
     observed, behind_value, table = _observed(raw_table)
     files = conn.execute(
         sql.SQL(
-            "select r._source_file as file, r._file_sha256 as sha256, count(*) as rows,"
-            " f.archived_path {} left join raw._files as f on f.file_sha256 = r._file_sha256"
-            " {} group by 1, 2, 4 order by 1"
+            "select r._batch_id as batch_id, r._source_file as file, r._file_sha256 as sha256,"
+            " count(*) as rows, f.archived_path {}"
+            " left join raw._files as f on f.file_sha256 = r._file_sha256"
+            " {} group by 1, 2, 3, 5 order by 1"
         ).format(observed, behind_value),
         [instance_id, period],
     ).fetchall()
@@ -193,15 +196,20 @@ def _source_rows(
 
 def print_trace(found: Trace, console: Console) -> None:
     """What an auditor reads, in French: the value, its definition, the dbt chain, the source
-    rows and the delivered files behind it."""
+    rows and the delivered files behind it. Names, checksums and paths are printed whole, each
+    on its line (the terminal wraps them): an auditor copies them to find the file."""
     v, d = found.value, found.definition
     console.print(
         f"[bold]{v['indicator_instance_id']}[/] — {d['label']} — {v['period_start']:%Y-%m}"
     )
+    reading = f" (soit {_percent(v['value'])})" if v.get("unit") == "%" else ""
     console.print(
-        f"valeur {v['value']}  = numérateur {v['numerator']} / dénominateur "
-        f"{v['denominator']}  → {v['status']} (cible {v['target']})"
+        f"valeur {_number(v['value'])}{reading} = numérateur {_number(v['numerator'])} / "
+        f"dénominateur {_number(v['denominator'])} → {v.get('status_label') or v['status']} "
+        f"(cible {_number(v['target'])})"
     )
+    if v.get("status_reason"):
+        console.print(f"motif : {v['status_reason']}")
     console.print(
         f"définition {d['code']} v{d['version']} : type {d['kind']}, source "
         f"{d['source_model']}, population : {d['definition_json'].get('population', 'true')}"
@@ -211,14 +219,38 @@ def print_trace(found: Trace, console: Console) -> None:
         f"lignes sources derrière la valeur : {found.denominator_rows} au dénominateur, "
         f"{found.numerator_rows} au numérateur"
     )
-    files = Table("fichier", "sha256", "lignes", "archivé sous", title="Fichiers livrés")
+    console.print(f"[bold]Fichiers livrés[/] ({len(found.files)}) :")
     for f in found.files:
-        files.add_row(f["file"], f["sha256"][:16] + "…", str(f["rows"]), str(f["archived_path"]))
-    console.print(files)
+        console.print(
+            f"  lot {f['batch_id']} · {escape(f['file'])} · {f['rows']} lignes", soft_wrap=True
+        )
+        console.print(f"    sha256 {f['sha256']}", soft_wrap=True)
+        console.print(f"    archivé sous {escape(str(f['archived_path']))}", soft_wrap=True)
     if found.sample:  # one line a column: a record has more columns than a terminal has room
         lines = [f"ligne {row.get('_row_number', index)}" for index, row in enumerate(found.sample)]
         title = "Premières lignes sources (telles que livrées)"
         sample = Table(Column("colonne", no_wrap=True), *lines, title=title)
         for name in found.sample[0]:
-            sample.add_row(name, *(str(row[name]) for row in found.sample))
+            if name not in _SAID_WITH_THE_FILES:
+                sample.add_row(name, *(str(row[name]) for row in found.sample))
         console.print(sample)
+
+
+# Columns of a source row that the list of files already gives whole (by its batch).
+_SAID_WITH_THE_FILES = ("_source_file", "_file_sha256")
+
+
+def _number(value: Any) -> str:
+    """A stored number as it is, without the trailing zeros of its numeric type."""
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def _percent(value: Any) -> str:
+    """A share between 0 and 1 as French readers write it (91,2 %)."""
+    if value is None:
+        return "—"
+    return f"{float(value) * 100:.1f} %".replace(".", ",")
