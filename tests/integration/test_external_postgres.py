@@ -54,6 +54,11 @@ def test_demo_runs_entirely_on_the_server_named_by_pilotage_database_url(
             check=False,
         )
     assert done.returncode == 0, log.read_text()[-6000:]
+    # dbt's lines (re-printed by dagster-dbt) go to the run's log, not over the progress bar.
+    (run_log,) = (state_dir / "logs").glob("demo-*.log")
+    assert "OK created sql table model" in run_log.read_text(encoding="utf-8")
+    assert "OK created sql table model" not in log.read_text()
+    assert "Run log (dbt)" in log.read_text()  # the summary says where it is
 
     assert not (state_dir / "pg").exists(), "an embedded server was initialised"
     with psycopg.connect(external_server.url("warehouse_ext")) as conn:
