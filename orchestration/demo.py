@@ -19,6 +19,7 @@ from orchestration.settings import Settings
 
 DEMO_SEED = 42
 DEMO_START = date(2026, 1, 1)
+TRACED = "ACC-O2-S00-A1"  # the summary's example of `pilotage trace`: front-desk waiting times
 
 
 def run_demo(settings: Settings, console: Console, *, months: int) -> bool:
@@ -124,6 +125,16 @@ def run_with_progress(
     return outcome["result"]
 
 
+def _trace_example(settings: Settings) -> str:
+    """A `pilotage trace` command that finds a value in this warehouse (the latest period)."""
+    from orchestration.trace import latest_valued_period
+
+    period = latest_valued_period(settings, TRACED)
+    if period is None:
+        return f"no value of {TRACED} yet (marts.fct_indicator_values)"
+    return f"pilotage trace {TRACED} --period {period}"
+
+
 def _print_summary(
     console: Console, settings: Settings, result, warehouse: str, run_log: Path
 ) -> None:
@@ -145,7 +156,7 @@ def _print_summary(
     table.add_row("Archived source files", str(settings.archive_dir))
     table.add_row("Data Docs (GX)", str(settings.data_docs_dir / "index.html"))
     table.add_row("Metabase desired state", str(settings.state_dir / "publish"))
-    table.add_row("Trace a value", "pilotage trace ACC-O2-S00-A1 --period 2026-03")
+    table.add_row("Trace a value", _trace_example(settings))
     table.add_row("Dagster UI", f"make ui → http://{settings.ui_host}:{settings.ui_port}")
     table.add_row("Stop PostgreSQL", "pilotage db stop")
     console.print(table)

@@ -81,10 +81,16 @@ def _fetch_value(conn: psycopg.Connection, instance_id: str, period: date) -> di
     ).fetchone()
     if value is None:
         known = conn.execute(
-            "select count(*) as n from marts.fct_indicator_values where indicator_instance_id = %s",
+            "select count(*) as n, max(period_start) filter (where value is not null) as latest"
+            " from marts.fct_indicator_values where indicator_instance_id = %s",
             [instance_id],
-        ).fetchone()["n"]
-        hint = "période sans valeur" if known else "instance d'indicateur inconnue"
+        ).fetchone()
+        if not known["n"]:
+            hint = "instance d'indicateur inconnue"
+        elif known["latest"] is None:
+            hint = "aucune période n'a encore de valeur"
+        else:
+            hint = f"période sans valeur ; dernière valeur : --period {known['latest']:%Y-%m}"
         raise TraceError(f"Aucune valeur pour {instance_id} en {period:%Y-%m} ({hint}).")
     return value
 
@@ -102,6 +108,21 @@ def _auditor_connection(settings: Settings) -> psycopg.Connection:
     """Traces read as the read-only auditor."""
     url = role_url(settings, locate_server(settings, start=False), Role.AUDITOR)
     return psycopg.connect(url, row_factory=dict_row)
+
+
+def latest_valued_period(settings: Settings, instance_id: str) -> str | None:
+    """The latest period (YYYY-MM) in which `instance_id` has a value, None if it has none (or
+    if the marts are not built yet)."""
+    with _auditor_connection(settings) as conn:
+        built = conn.execute("select to_regclass('marts.fct_indicator_values') as found")
+        if built.fetchone()["found"] is None:
+            return None
+        found = conn.execute(
+            "select max(period_start) as period from marts.fct_indicator_values"
+            " where indicator_instance_id = %s and value is not null",
+            [instance_id],
+        ).fetchone()
+    return f"{found['period']:%Y-%m}" if found["period"] else None
 
 
 def trace_value(

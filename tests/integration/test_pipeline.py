@@ -137,6 +137,19 @@ def test_trace_prints_what_an_auditor_reads(built, pipeline_settings):
     assert "Fichiers livrés" in text  # for the auditor, in French
 
 
+def test_the_demo_suggests_a_trace_that_finds_a_value(built, pipeline_settings):
+    """The demo's summary names the latest period with a value (the sample has two months)."""
+    from orchestration.demo import TRACED, _trace_example
+    from orchestration.trace import TraceError, latest_valued_period, trace_value
+
+    assert latest_valued_period(pipeline_settings, TRACED) == "2026-02"
+    assert _trace_example(pipeline_settings) == f"pilotage trace {TRACED} --period 2026-02"
+    assert trace_value(pipeline_settings, TRACED, "2026-02").value["value"] is not None
+    assert latest_valued_period(pipeline_settings, "XXX-O1-S00-A1") is None
+    with pytest.raises(TraceError, match=r"dernière valeur : --period 2026-02"):
+        trace_value(pipeline_settings, TRACED, "2025-06")
+
+
 def test_no_agent_identifier_reaches_staging_or_marts_in_clear(built, connect):
     agents = set()
     for path in built["inputs"].glob("acc_queue__tickets_*.csv"):
