@@ -25,7 +25,8 @@ final as (
         instances.scope as scope_id,
         definitions.unit,
         case
-            when definitions.unit = '%' then 'percent'
+            -- a share stored between 0 and 1: '%', '% du délai légal' (as the dashboards show it)
+            when left(definitions.unit, 1) = '%' then 'percent'
             when definitions.unit in ('1/0') then 'boolean'
             else 'decimal'
         end as number_format,

@@ -5,8 +5,11 @@ User-facing text is French (managers read it); every number comes from marts.fct
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from orchestration.catalog import Catalog, Definition
 from orchestration.metabase.specs import CardSpec, CollectionSpec, DashboardSpec
+from sources.contracts import load_reference
 
 COLLECTION_KEY = "pilotage"
 COLLECTION_NAME = "Pilotage qualité"
@@ -18,9 +21,10 @@ COLLECTION_DESCRIPTION = (
 VALUES_SQL = """select
     period_start as "Période",
     scope_id as "Périmètre",
-    round(value * 100, 1) as "Valeur (%)",
-    round(target::numeric * 100, 1) as "Cible (%)",
+    {value} as "Valeur ({unit})",
+    {target} as "Cible ({unit})",
     status_label as "Statut",
+    status_reason as "Motif",
     numerator as "Numérateur",
     denominator as "Dénominateur",
     indicator_instance_id as "Instance"
@@ -31,28 +35,62 @@ order by period_start desc, scope_id"""
 TREND_SQL = """select
     period_start as "Période",
     scope_id as "Périmètre",
-    round(value * 100, 1) as "Valeur (%)"
+    {value} as "Valeur ({unit})"
 from marts.fct_indicator_values
 where service_id = '{service}' and indicator_id = '{indicator}' and value is not null
 order by period_start, scope_id"""
 
+# Units the catalog writes as codes, as managers read them (1/0: a requirement met or not).
+UNIT_LABELS = {"1/0": "1 = oui"}
+
+
+@dataclass(frozen=True)
+class Display:
+    """How a definition's values are shown: shares (unit `%…`, stored between 0 and 1) as
+    percentages, every other value as stored, in its own unit."""
+
+    unit: str
+    factor: int
+
+    @classmethod
+    def of(cls, definition: Definition) -> Display:
+        if definition.unit.startswith("%"):
+            return cls(definition.unit, 100)
+        return cls(UNIT_LABELS.get(definition.unit, definition.unit), 1)
+
+    def sql(self, column: str) -> str:
+        if self.factor == 1:
+            return f"round({column}::numeric, 2)"
+        return f"round({column}::numeric * {self.factor}, 1)"
+
+    def number(self, value: float) -> str:
+        shown = round(value * self.factor, 1 if self.factor != 1 else 2)
+        return f"{shown:g}".replace(".", ",") + f" {self.unit}"
+
 
 def _cards(service: str, definition: Definition) -> list[CardSpec]:
     base = f"{service.lower()}/{definition.code.lower()}"
-    params = {"service": service, "indicator": definition.code}
-    target_pct = round(definition.target * 100, 1)
+    display = Display.of(definition)
+    params = {
+        "service": service,
+        "indicator": definition.code,
+        "unit": display.unit,
+        "value": display.sql("value"),
+        "target": display.sql("target"),
+    }
+    goal = round(definition.target * display.factor, 2)
     return [
         CardSpec(
             key=f"{base}/evolution",
             name=f"{definition.label} — évolution",
-            description=f"{definition.description} Cible : {target_pct} %.",
+            description=f"{definition.description} Cible : {display.number(definition.target)}.",
             sql=TREND_SQL.format(**params),
             display="line",
             visualization_settings={
                 "graph.dimensions": ["Période", "Périmètre"],
-                "graph.metrics": ["Valeur (%)"],
+                "graph.metrics": [f"Valeur ({display.unit})"],
                 "graph.show_goal": True,
-                "graph.goal_value": target_pct,
+                "graph.goal_value": goal,
                 "graph.goal_label": "Cible",
             },
         ),
@@ -68,6 +106,7 @@ def _cards(service: str, definition: Definition) -> list[CardSpec]:
 
 def collection_spec(catalog: Catalog) -> CollectionSpec:
     services = sorted({instance.service for instance in catalog.instances})
+    names = {item.code: item.label for item in load_reference("services").codes}
     dashboards = []
     for service in services:
         codes = sorted({i.definition for i in catalog.instances if i.service == service})
@@ -75,9 +114,9 @@ def collection_spec(catalog: Catalog) -> CollectionSpec:
         dashboards.append(
             DashboardSpec(
                 key=f"{service.lower()}/dashboard",
-                name=f"Tableau de bord {service}",
-                description=f"Indicateurs du service {service}, calculés depuis les données "
-                "sources par le pipeline pilotage.",
+                name=f"Tableau de bord {service} — {names[service]}",
+                description=f"Indicateurs du service {names[service]} ({service}), calculés "
+                "depuis les données sources par le pipeline pilotage.",
                 cards=cards,
             )
         )
