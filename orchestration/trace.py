@@ -135,6 +135,8 @@ def trace_value(
             "select * from staging.stg_catalog__definitions where code = %s",
             [value["indicator_id"]],
         ).fetchone()
+        if definition["source_model"] is None:  # not connected to a source yet: nothing below
+            return Trace(value, definition, ["marts.fct_indicator_values"], 0, 0)
         chain = model_chain(_manifest(), definition["source_model"])
         raw_table = chain[-1]
         counts = conn.execute(
@@ -144,6 +146,8 @@ def trace_value(
             " where indicator_instance_id = %s and period_start = %s",
             [instance_id, period_start],
         ).fetchone()
+        if value["status"] == "suppressed":  # the rows would show what the dashboards hide
+            sample_rows = 0
         files, sample = _source_rows(conn, raw_table, instance_id, period_start, sample_rows)
     return Trace(
         value, definition, chain, counts["numerator"], counts["denominator"], files, sample
@@ -160,6 +164,8 @@ def rows_behind_value(settings: Settings, instance_id: str, period: str) -> list
             "select source_model from staging.stg_catalog__definitions where code = %s",
             [value["indicator_id"]],
         ).fetchone()["source_model"]
+        if source_model is None:  # not connected to a source: no row behind the value
+            return []
         raw_table = model_chain(_manifest(), source_model)[-1]
         observed, behind_value, table = _observed(raw_table)
         rows = conn.execute(
@@ -220,33 +226,46 @@ def print_trace(found: Trace, console: Console) -> None:
     rows and the delivered files behind it. Names, checksums and paths are printed whole, each
     on its line (the terminal wraps them): an auditor copies them to find the file."""
     v, d = found.value, found.definition
+    console.print(f"[bold]{v['indicator_instance_id']}[/] — {d['label']} — {_period(v)}")
+    share = str(v.get("unit") or "").startswith("%")
+    reading = f" (soit {_percent(v['value'])})" if share and v["value"] is not None else ""
+    target = _percent(v["target"]) if share else f"{_number(v['target'])} {v.get('unit') or ''}"
     console.print(
-        f"[bold]{v['indicator_instance_id']}[/] — {d['label']} — {v['period_start']:%Y-%m}"
-    )
-    reading = f" (soit {_percent(v['value'])})" if v.get("unit") == "%" else ""
-    console.print(
-        f"valeur {_number(v['value'])}{reading} = numérateur {_number(v['numerator'])} / "
+        f"valeur {_number(v['value'])}{reading} ; numérateur {_number(v['numerator'])}, "
         f"dénominateur {_number(v['denominator'])} → {v.get('status_label') or v['status']} "
-        f"(cible {_number(v['target'])})"
+        f"(cible {target.strip()})"
     )
     if v.get("status_reason"):
         console.print(f"motif : {v['status_reason']}")
+    population = d["definition_json"].get("population")
+    if population in (None, "", "true"):
+        population = "toutes les lignes de la source"
+    source = d["source_model"] or "aucune (indicateur non raccordé à une source)"
     console.print(
-        f"définition {d['code']} v{d['version']} : type {d['kind']}, source "
-        f"{d['source_model']}, population : {d['definition_json'].get('population', 'true')}"
+        f"définition {d['code']} v{d['version']} : type {d['kind']}, source {source}, "
+        f"population : {population}"
     )
     console.print("chaîne dbt : " + " ← ".join(found.model_chain))
+    if d["source_model"] is None:
+        return
     console.print(
-        f"lignes sources derrière la valeur : {found.denominator_rows} au dénominateur, "
+        f"lignes sources : {found.denominator_rows} dans la population, "
         f"{found.numerator_rows} au numérateur"
     )
     console.print(f"[bold]Fichiers livrés[/] ({len(found.files)}) :")
     for f in found.files:
         console.print(
-            f"  lot {f['batch_id']} · {escape(f['file'])} · {f['rows']} lignes", soft_wrap=True
+            f"  lot {f['batch_id']} · {escape(f['file'])} · {f['rows']} "
+            f"ligne{'s' if f['rows'] > 1 else ''}",
+            soft_wrap=True,
         )
         console.print(f"    sha256 {f['sha256']}", soft_wrap=True)
         console.print(f"    archivé sous {escape(str(f['archived_path']))}", soft_wrap=True)
+    if v["status"] == "suppressed":
+        console.print(
+            "lignes non listées : la valeur est masquée (petit effectif) ; "
+            f"un auditeur habilité les lit dans {found.model_chain[-1]} (lot, ligne)."
+        )
     if found.sample:  # one line a column: a record has more columns than a terminal has room
         lines = [f"ligne {row.get('_row_number', index)}" for index, row in enumerate(found.sample)]
         title = "Premières lignes sources (telles que livrées)"
@@ -261,12 +280,25 @@ def print_trace(found: Trace, console: Console) -> None:
 _SAID_WITH_THE_FILES = ("_source_file", "_file_sha256")
 
 
+def _period(value: dict[str, Any]) -> str:
+    """The value's period as an auditor reads it: its months, and whether it is still open."""
+    start, end = value["period_start"], value.get("period_end")
+    text = f"{start:%Y-%m}"
+    if end is not None and f"{end:%Y-%m}" != text:
+        text += f" à {end:%Y-%m}"
+    if value.get("is_period_closed") is False:
+        text += " (période en cours : valeur provisoire)"
+    return text
+
+
 def _number(value: Any) -> str:
     """A stored number as it is, without the trailing zeros of its numeric type."""
     if value is None:
         return "—"
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
+    if isinstance(value, float):
+        return f"{value:.15g}"  # 427, not 427.0
     return str(value)
 
 

@@ -150,6 +150,24 @@ def test_the_demo_suggests_a_trace_that_finds_a_value(built, pipeline_settings):
         trace_value(pipeline_settings, TRACED, "2025-06")
 
 
+def test_a_value_with_no_source_is_traced_to_its_reason(built, connect, pipeline_settings):
+    """Indicators not connected to a source (no_data, with the reason) trace without rows."""
+    from orchestration.trace import rows_behind_value, trace_value
+
+    with connect(Role.AUDITOR) as conn:
+        instance, period = conn.execute(
+            "select v.indicator_instance_id, to_char(v.period_start, 'YYYY-MM')"
+            " from marts.fct_indicator_values as v join staging.stg_catalog__definitions as d"
+            " on d.code = v.indicator_id where d.source_model is null limit 1"
+        ).fetchone()
+    found = trace_value(pipeline_settings, instance, period)
+    assert found.value["status"] == "no_data"
+    assert found.value["status_reason"]
+    assert found.model_chain == ["marts.fct_indicator_values"]
+    assert (found.files, found.sample) == ([], [])
+    assert rows_behind_value(pipeline_settings, instance, period) == []
+
+
 def test_no_agent_identifier_reaches_staging_or_marts_in_clear(built, connect):
     agents = set()
     for path in built["inputs"].glob("acc_queue__tickets_*.csv"):
