@@ -5,7 +5,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.defs.ingest.definitions import delivery_months, landed_files, raw_asset_key
+from orchestration.defs.ingest.definitions import (
+    LANDING_SENSOR,
+    delivery_months,
+    landed_files,
+    raw_asset_key,
+)
 from orchestration.defs.quality.gx_checks import build_data_docs_index
 from orchestration.settings import get_settings
 from sources.contracts import Contract, all_contracts, delivery_period
@@ -32,28 +37,38 @@ build_all_job_schedule = dg.ScheduleDefinition(
 )
 
 
-@dg.sensor(job=ingest_deliveries_job, minimum_interval_seconds=60)
+@dg.sensor(name=LANDING_SENSOR, job=ingest_deliveries_job, minimum_interval_seconds=60)
 def landing_zone_sensor(context: dg.SensorEvaluationContext):
     """One run per (raw asset, delivery month) with files waiting in the landing zone.
 
-    The run key fingerprints the waiting files by name, size and modification time (hashing
-    their content every minute would read every big file again and again): a run is requested
-    once per state of the files; the loader then makes content already loaded a no-op. A file of
-    a contract whose name holds no delivery month the partitions know is left to the daily
-    build, which loads every landed file and refuses it with a message in `raw._files`.
+    A file is taken once it has not changed for PILOTAGE_LANDING_SETTLE_SECONDS: one still being
+    copied in would be loaded cut short (and its landing copy deleted). The run key fingerprints
+    the waiting files by name, size and modification time (hashing their content every minute
+    would read every big file again and again): a run is requested once per state of the files;
+    the loader then makes content already loaded a no-op. A file of a contract whose name holds
+    no delivery month the partitions know is left to the daily build, which loads every landed
+    file and refuses it with a message in `raw._files`.
     """
-    landing = get_settings().landing_dir
-    requests, unplaced = [], []
+    settings = get_settings()
+    landing, settle = settings.landing_dir, settings.landing_settle_seconds
+    requests, unplaced, arriving = [], [], []
     for contract in CONTRACTS:
-        for period, paths in _by_period(landed_files(landing, contract)).items():
+        settled = landed_files(landing, contract, settled_for=settle)
+        arriving += [p.name for p in landed_files(landing, contract) if p not in settled]
+        for period, paths in _by_period(settled).items():
             if period is None or not delivery_months.has_partition_key(period):
                 unplaced += [path.name for path in paths]
                 continue
             requests.append(_run_request(contract, period, paths))
     if unplaced:
         context.log.warning(f"files with no delivery month to load: {', '.join(unplaced)}")
+    if arriving:
+        context.log.info(
+            f"waiting for files changed less than {settle} s ago: {', '.join(arriving)}"
+        )
     if not requests:
-        return dg.SkipReason(f"no file to load in {landing}")
+        waiting = f" ({len(arriving)} still arriving)" if arriving else ""
+        return dg.SkipReason(f"no file to load in {landing}{waiting}")
     return dg.SensorResult(run_requests=requests)
 
 

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     transformer_password: SecretStr = Field(default=SecretStr("pilotage_transformer"))
     reader_password: SecretStr = Field(default=SecretStr("pilotage_reader"))
     auditor_password: SecretStr = Field(default=SecretStr("pilotage_auditor"))
+    landing_settle_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="The landing sensor loads a file only once it has not changed for this long.",
+    )
     ui_host: str = "127.0.0.1"
     ui_port: int = 3000
     metabase_url: str | None = Field(default=None, validation_alias="METABASE_URL")

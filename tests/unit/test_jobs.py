@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import date
 
 import dagster as dg
@@ -18,6 +19,7 @@ TICKETS = dg.AssetKey(["raw", "acc_queue__tickets"])
 @pytest.fixture
 def landing(tmp_path, monkeypatch):
     monkeypatch.setenv("PILOTAGE_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("PILOTAGE_LANDING_SETTLE_SECONDS", "0")  # files written by the tests
     get_settings.cache_clear()
     folder = get_settings().landing_dir
     folder.mkdir(parents=True)
@@ -66,6 +68,22 @@ def test_sensor_run_key_changes_only_when_the_files_change(landing):
     path.write_bytes(b"ticket_id\r\nT1\r\nT2\r\n")  # a corrected extract under the same name
     os.utime(path, ns=(1, 1))
     assert ticket_requests(evaluate())["2026-03"].run_key != first
+
+
+def test_sensor_waits_for_a_file_still_being_written(landing, monkeypatch):
+    monkeypatch.setenv("PILOTAGE_LANDING_SETTLE_SECONDS", "60")
+    get_settings.cache_clear()
+    settled = landing / "acc_queue__tickets_2026-02.csv"
+    settled.write_bytes(b"ticket_id\r\nT1\r\n")
+    os.utime(settled, (time.time() - 120, time.time() - 120))  # landed two minutes ago
+    (landing / "acc_queue__tickets_2026-03.csv").write_bytes(b"ticket_id\r\nT1")  # arriving
+
+    assert sorted(ticket_requests(evaluate())) == ["2026-02"]
+
+    settled.unlink()  # loaded
+    result = evaluate()
+    assert isinstance(result, dg.SkipReason)
+    assert "(1 still arriving)" in result.skip_message
 
 
 def test_sensor_leaves_months_outside_the_partitions_to_the_daily_build(landing):

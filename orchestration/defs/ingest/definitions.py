@@ -1,5 +1,6 @@
 """Ingest: one raw asset per source contract, partitioned by delivery month, plus the catalog."""
 
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -27,14 +28,25 @@ def _service_of(contract: Contract) -> str:
     return contract.application.split("_")[0]
 
 
-def landed_files(landing_dir: Path, contract: Contract, period: str | None = None) -> list[Path]:
-    """Files of one contract waiting in the landing zone, of one delivery month if given.
+LANDING_SENSOR = "landing_zone_sensor"
+SENSOR_NAME_TAG = "dagster/sensor_name"  # set by Dagster on the runs a sensor requests
+
+
+def landed_files(
+    landing_dir: Path, contract: Contract, period: str | None = None, *, settled_for: float = 0
+) -> list[Path]:
+    """Files of one contract waiting in the landing zone, of one delivery month if given, and
+    unchanged for `settled_for` seconds (a copy still being written is left for later: loaded,
+    it would be cut short, and its landing copy deleted).
 
     Sorted by name, i.e. by month: in a run over every landed file, an older month loads first.
     """
     if not landing_dir.exists():
         return []
     paths = sorted(path for path in landing_dir.glob(contract.file.pattern) if path.is_file())
+    if settled_for > 0:
+        now = time.time()
+        paths = [path for path in paths if now - path.stat().st_mtime >= settled_for]
     if period is None:
         return paths
     return [path for path in paths if delivery_period(path.name) == period]
@@ -59,7 +71,11 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
     def ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         settings = warehouse.settings()
         period = context.partition_key if context.has_partition_key else None
-        paths = landed_files(settings.landing_dir, contract, period)
+        # Files that arrive on their own wait until settled (the sensor's runs); a build run
+        # by hand or by the schedule takes every file there.
+        by_sensor = context.run.tags.get(SENSOR_NAME_TAG) == LANDING_SENSOR
+        settle = settings.landing_settle_seconds if by_sensor else 0
+        paths = landed_files(settings.landing_dir, contract, period, settled_for=settle)
         reports = []
         with warehouse.connect(Role.LOADER) as conn:
             with conn.transaction():  # the ledger and table exist even before a first file
