@@ -13,8 +13,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from orchestration.settings import DEMO_PSEUDONYMISATION_KEY, get_settings
-from orchestration.warehouse import Role, embedded_server, locate_server, role_url
+from orchestration.settings import DEMO_PSEUDONYMISATION_KEY, Settings, get_settings
+from orchestration.warehouse import Role, Server, embedded_server, locate_server, role_url
 
 app = typer.Typer(
     help="pilotage — quality indicators of the commune, from source files to dashboards.",
@@ -36,6 +36,42 @@ def _warn_demo_key() -> None:
         )
 
 
+def main() -> None:
+    """The `pilotage` command: the mistakes of everyday use end with one line saying what to
+    fix, not a traceback (a bug still shows its traceback)."""
+    import psycopg
+    from pydantic import ValidationError
+
+    try:
+        app()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "_".join(str(part) for part in problem["loc"]).upper()
+            variable = name if name.startswith("METABASE_") else f"PILOTAGE_{name}"
+            console.print(f"[red]Setting {variable}: {problem['msg']} (see .env.example).[/]")
+        sys.exit(2)
+    except psycopg.errors.UndefinedTable as error:
+        console.print(
+            f"[red]{str(error).strip().splitlines()[0]}: the warehouse is not built yet.[/]\n"
+            "Build it first: `make demo`, or `build_all_job` in the Dagster UI (`make ui`)."
+        )
+        sys.exit(1)
+    except psycopg.OperationalError as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        console.print(
+            f"[red]PostgreSQL: {first}[/]\nCheck PILOTAGE_DATABASE_URL and the role passwords "
+            "(.env.example), or, for the embedded server, `pilotage db status`."
+        )
+        sys.exit(1)
+    except NotInitialisedError as error:
+        console.print(f"[red]{error}[/]")
+        sys.exit(1)
+
+
+class NotInitialisedError(RuntimeError):
+    """The embedded server was never started in this state folder."""
+
+
 def _require_embedded() -> None:
     if not get_settings().uses_embedded_postgres:
         console.print(
@@ -46,11 +82,19 @@ def _require_embedded() -> None:
 
 @db_app.command("start")
 def db_start() -> None:
-    """Start the embedded PostgreSQL (initialised on first use) and bootstrap the warehouse."""
-    _require_embedded()
+    """Start the embedded PostgreSQL (initialised on first use) and bootstrap the warehouse:
+    databases, roles, schemas (on the server of PILOTAGE_DATABASE_URL when it is set)."""
     from orchestration.warehouse import bootstrap
 
     settings = get_settings()
+    if not settings.uses_embedded_postgres:
+        server = locate_server(settings, start=False)
+        bootstrap(settings, server)
+        console.print(
+            f"External PostgreSQL {server.host}:{server.port}: databases "
+            f"{settings.warehouse_db} and {settings.dagster_db}, roles and schemas ready."
+        )
+        return
     status = embedded_server(settings).start()
     bootstrap(settings, locate_server(settings, start=False))
     console.print(
@@ -69,10 +113,20 @@ def db_stop() -> None:
 
 @db_app.command("status")
 def db_status() -> None:
-    """Say whether the embedded PostgreSQL is running; exit 1 when it is not."""
+    """Say whether the PostgreSQL server answers; exit 1 when it does not."""
     settings = get_settings()
     if not settings.uses_embedded_postgres:
-        console.print("External PostgreSQL (PILOTAGE_DATABASE_URL).")
+        import psycopg
+
+        server = locate_server(settings, start=False)
+        try:
+            with psycopg.connect(server.admin_url, connect_timeout=10) as conn:
+                version = conn.execute("show server_version").fetchone()[0]
+        except psycopg.OperationalError as error:
+            console.print(f"External PostgreSQL {server.host}:{server.port} does not answer:")
+            console.print(str(error).strip().splitlines()[0] if str(error).strip() else "")
+            raise typer.Exit(1) from None
+        console.print(f"External PostgreSQL {server.host}:{server.port} answers ({version}).")
         return
     status = embedded_server(settings).status()
     if status.running:
@@ -97,12 +151,23 @@ def db_url(
 ) -> None:
     """Print a connection URL to the warehouse for one role (default: the read-only auditor)."""
     settings = get_settings()
-    print(role_url(settings, locate_server(settings, start=False), Role[role.name.upper()]))
+    print(role_url(settings, _server(settings), Role[role.name.upper()]))
+
+
+def _server(settings: Settings, *, start: bool = False) -> Server:
+    """The server of the warehouse (the embedded one started if `start`); a clear error when the
+    embedded server was never initialised in this state folder (no roles, no warehouse yet)."""
+    if settings.uses_embedded_postgres and not embedded_server(settings).password_file.exists():
+        raise NotInitialisedError(
+            f"No embedded PostgreSQL in {settings.state_dir}: run `pilotage db start` "
+            "(or `make demo`) first."
+        )
+    return locate_server(settings, start=start)
 
 
 @app.command()
 def generate(
-    months: Annotated[int, typer.Option(help="Months of data to generate.")] = 10,
+    months: Annotated[int, typer.Option(min=1, help="Months of data to generate.")] = 10,
     start: Annotated[str, typer.Option(help="First month, YYYY-MM-DD.")] = "2026-01-01",
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 42,
     scale: Annotated[float, typer.Option(help="1.0 = a commune of 32,000 inhabitants.")] = 1.0,
@@ -111,16 +176,22 @@ def generate(
     """Write synthetic source files into the landing zone, as the applications deliver them."""
     from sources.generator import generate_landing
 
+    try:
+        first = date.fromisoformat(start)
+    except ValueError:
+        raise typer.BadParameter(f"{start!r}: a date YYYY-MM-DD", param_hint="--start") from None
     settings = get_settings()
     report = generate_landing(
         settings.landing_dir,
         seed=seed,
-        start=date.fromisoformat(start),
+        start=first,
         months=months,
         scale=scale,
         defects=defects,
     )
     console.print(f"{len(report.files)} files written to {settings.landing_dir}")
+    if report.defect_manifest is not None:
+        console.print(f"Defects injected, listed in {report.defect_manifest}")
 
 
 @app.command()
@@ -184,15 +255,14 @@ def dbt(ctx: typer.Context) -> None:
     from orchestration.resources import DBT_PROJECT_DIR, dbt_environment
 
     settings = get_settings()
-    env = {**os.environ, **dbt_environment(settings, locate_server(settings, start=True))}
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "dbt"),
-        *ctx.args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-    ]
+    env = {
+        **os.environ,
+        **dbt_environment(settings, _server(settings, start=True)),
+        # As variables, not options: they hold for every dbt command (`dbt --version` too).
+        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+    }
+    command = [os.path.join(os.path.dirname(sys.executable), "dbt"), *ctx.args]
     raise typer.Exit(subprocess.run(command, env=env, check=False).returncode)
 
 
@@ -200,7 +270,7 @@ def dbt(ctx: typer.Context) -> None:
 def trace(
     instance_id: Annotated[str, typer.Argument(help="Indicator instance, e.g. ACC-O2-S00-A1.")],
     period: Annotated[str, typer.Option(help="Period start month, YYYY-MM.")],
-    rows: Annotated[int, typer.Option(help="Source rows to list (0 = counts only).")] = 10,
+    rows: Annotated[int, typer.Option(min=0, help="Source rows to list (0 = counts only).")] = 10,
 ) -> None:
     """Show where one published value comes from: definition, dbt chain, source rows and files."""
     from orchestration.trace import TraceError, print_trace, trace_value
@@ -214,4 +284,4 @@ def trace(
 
 
 if __name__ == "__main__":
-    app()
+    main()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +63,20 @@ class Settings(BaseSettings):
         default=None,
         description="Host Metabase uses to reach the warehouse (defaults to the warehouse host).",
     )
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _a_postgresql_url(cls, value: object) -> object:
+        """Empty means unset (the embedded server); anything else must be a PostgreSQL URL,
+        not, say, `admin:secret@db:5432`, which would quietly point at this machine."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str) and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError(
+                "must be a PostgreSQL URL, e.g. postgresql://admin:secret@db.example.local:5432/"
+                "postgres (or unset, for the embedded server)"
+            )
+        return value
 
     @property
     def pg_data_dir(self) -> Path:
