@@ -256,6 +256,25 @@ def test_the_same_file_twice_is_a_no_op(loader, delivery, tmp_path):
     assert not redelivered.exists()  # its bytes are already in the archive
 
 
+def test_the_same_bytes_for_another_month_are_that_months_delivery(loader, landing, tmp_path):
+    """Two months without any ticket give byte-identical header-only files: each is a month
+    delivered (a batch), not one file delivered twice."""
+    march = tickets_file(landing, [])
+    april = march.with_name("acc_queue__tickets_2026-04.csv")
+    april.write_bytes(march.read_bytes())
+
+    first = load_file(loader, CONTRACT, march, tmp_path / "archive")
+    second = load_file(loader, CONTRACT, april, tmp_path / "archive")
+
+    assert second.sha256 == first.sha256
+    assert not second.skipped_duplicate_file
+    assert (first.period, second.period) == ("2026-03", "2026-04")
+    assert second.batch_id is not None
+    assert second.batch_id != first.batch_id
+    assert second.supersedes_batch_id is None
+    assert not april.exists()
+
+
 def test_archive_holds_the_loaded_bytes_under_their_sha256(loader, delivery, tmp_path):
     path = delivery.files[0].path
     delivered_bytes = path.read_bytes()

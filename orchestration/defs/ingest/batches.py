@@ -382,6 +382,14 @@ def record_file(
     )
 
 
-def file_status(conn: psycopg.Connection, sha256: str) -> str | None:
-    row = conn.execute("select status from raw._files where file_sha256 = %s", [sha256]).fetchone()
-    return row[0] if row else None
+def delivery_loaded(conn: psycopg.Connection, table: str, period: str, sha256: str) -> bool:
+    """These bytes were already loaded as this record type's delivery of this month.
+
+    The same bytes for another month are another delivery: two months without any event give
+    the same header-only file, and a register re-exported unchanged gives the same bytes; each
+    is a month delivered (its batch is what says so to the indicators and the scorecard)."""
+    return conn.execute(
+        "select exists (select 1 from raw._batches"
+        " where file_sha256 = %s and table_name = %s and period = %s)",
+        [sha256, table, period],
+    ).fetchone()[0]

@@ -3,12 +3,13 @@
 One call, one file, one transaction (the DDL creating a missing table commits just before, apart,
 so that its lock does not serialise concurrent loads). The file is first copied into the archive
 under its sha256, and the copy is what gets read, so the archive holds exactly the bytes that were
-loaded. A file already loaded is a no-op. A file unusable as a whole is refused: nothing of it is
-loaded and `raw._files` keeps the reason. Otherwise rows stream through the contract's checks
-(`copy_rows.py`): valid rows go by COPY to `raw.<app>__<entity>`, as delivered (all text, typed
-later in staging); the others go to `raw._quarantine` with their reason. The ledger (`batches.py`)
-accounts for every input row, flags late files, and makes a corrected extract supersede the
-earlier batch of its period. The landing file is deleted after the commit, refused or
+loaded. A file already loaded as the same delivery (record type and month) is a no-op; the same
+bytes named for another month are that month's delivery. A file unusable as a whole is refused:
+nothing of it is loaded and `raw._files` keeps the reason. Otherwise rows stream through the
+contract's checks (`copy_rows.py`): valid rows go by COPY to `raw.<app>__<entity>`, as delivered
+(all text, typed later in staging); the others go to `raw._quarantine` with their reason. The ledger
+(`batches.py`) accounts for every input row, flags late files, and makes a corrected extract
+supersede the earlier batch of its period. The landing file is deleted after the commit, refused or
 already-loaded files too: their bytes are in the archive, their fate in `raw._files`.
 """
 
@@ -28,9 +29,9 @@ from psycopg.pq import TransactionStatus
 
 from orchestration.defs.ingest.batches import (
     close_batch,
+    delivery_loaded,
     ensure_load_tables,
     ensure_raw_table,
-    file_status,
     open_batch,
     quarantine_duplicates,
     record_file,
@@ -89,7 +90,8 @@ def load_file(
     with conn.transaction():
         # Two loaders given the same bytes at once: the second waits, then sees it loaded.
         conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", [sha256])
-        if file_status(conn, sha256) == "loaded":
+        period = delivery_period(path.name)  # none: refused below, with what to rename
+        if period is not None and delivery_loaded(conn, contract.table, period, sha256):
             report = replace(report, skipped_duplicate_file=True)
         else:
             report = _load_or_refuse(conn, contract, report, received_at)
