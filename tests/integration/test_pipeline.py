@@ -195,20 +195,22 @@ def test_no_agent_identifier_reaches_staging_or_marts_in_clear(built, connect):
 def test_publish_creates_one_dashboard_per_service_with_its_questions(built, connect):
     from orchestration.catalog import load_catalog
     from orchestration.defs.publish.data_quality import data_quality_dashboard
+    from orchestration.defs.publish.strategy_map import strategy_map_dashboard
     from sources.contracts import load_reference
 
     state = built["emulator"].state
-    quality = data_quality_dashboard()  # the one dashboard that is not a service's
+    # The two dashboards that are not a service's.
+    quality, strategy = data_quality_dashboard(), strategy_map_dashboard(load_catalog())
     services = {item.code: item.label for item in load_reference("services").codes}
     names = sorted(d["name"] for d in state.dashboards.values())
-    assert names == sorted([quality.name] + [f"Tableau de bord {s} — {services[s]}" for s in
-                           {i.service for i in load_catalog().instances}])  # fmt: skip
+    assert names == sorted([quality.name, strategy.name] + [f"Tableau de bord {s} — {services[s]}"
+                           for s in {i.service for i in load_catalog().instances}])  # fmt: skip
     acc = next(d for d in state.dashboards.values() if d["name"].startswith("Tableau de bord ACC"))
     acc_definitions = {i.definition for i in load_catalog().instances if i.service == "ACC"}
     assert len(acc["dashcards"]) == 2 * len(acc_definitions)  # evolution + values per indicator
-    quality_cards = {card.name for card in quality.cards}
+    other_cards = {card.name for card in (*quality.cards, *strategy.cards)}
     assert all("marts.fct_indicator_values" in str(c["dataset_query"])
-               for c in state.cards.values() if c["name"] not in quality_cards)  # fmt: skip
+               for c in state.cards.values() if c["name"] not in other_cards)  # fmt: skip
     # Every question runs, as Metabase's role, on the built marts.
     with connect(Role.READER) as conn:
         for card in state.cards.values():

@@ -9,6 +9,8 @@ import pytest
 from orchestration.catalog import load_catalog
 from orchestration.defs.publish.dashboards import collection_spec as services_spec
 from orchestration.defs.publish.data_quality import DASHBOARD_KEY, data_quality_collection_spec
+from orchestration.defs.publish.strategy_map import DASHBOARD_KEY as STRATEGY_MAP_KEY
+from orchestration.defs.publish.strategy_map import strategy_map_collection_spec
 from orchestration.metabase import (
     CardSpec,
     CollectionSpec,
@@ -354,6 +356,32 @@ def test_data_quality_dashboard_joins_the_service_collection_without_touching_it
     publisher.emulator.requests.clear()
 
     again = publisher.publish(data_quality_collection_spec())
+
+    assert writes(publisher) == []
+    assert again.created == again.updated == 0
+
+
+def test_strategy_map_dashboard_joins_the_service_collection_without_touching_it(
+    publisher: Publisher,
+) -> None:
+    services = publisher.publish(_service_dashboards())
+    publisher.emulator.requests.clear()
+
+    strategy = publisher.publish(strategy_map_collection_spec(load_catalog()))
+
+    state = publisher.emulator.state
+    assert strategy.collection_id == services.collection_id
+    written = {path for _, path in writes(publisher)}
+    assert not any(f"/api/dashboard/{i}" in written for i in services.dashboard_ids.values())
+    dashboard = state.dashboards[strategy.dashboard_ids[STRATEGY_MAP_KEY]]
+    assert dashboard["name"] == "Carte stratégique"
+    assert len(dashboard["dashcards"]) == 3
+    for card_id in strategy.card_ids.values():
+        sql = state.cards[card_id]["dataset_query"]["native"]["query"]
+        assert "marts.fct_strategy_map" in sql or "marts.fct_objective_status" in sql
+    publisher.emulator.requests.clear()
+
+    again = publisher.publish(strategy_map_collection_spec(load_catalog()))
 
     assert writes(publisher) == []
     assert again.created == again.updated == 0

@@ -1,5 +1,5 @@
 """Publish: Metabase collection, questions and dashboards generated from the catalog (one per
-service) and the data-quality dashboard."""
+service), the strategy map and the data-quality dashboard."""
 
 import json
 
@@ -9,6 +9,7 @@ import psycopg
 from orchestration.catalog import load_catalog
 from orchestration.defs.publish.dashboards import collection_spec
 from orchestration.defs.publish.data_quality import DASHBOARD_KEY, data_quality_collection_spec
+from orchestration.defs.publish.strategy_map import strategy_map_collection_spec
 from orchestration.defs.transform.definitions import dbt_model_key
 from orchestration.metabase.client import MetabaseClient
 from orchestration.metabase.publisher import apply, plan
@@ -163,4 +164,25 @@ def data_quality_dashboard(context: dg.AssetExecutionContext, warehouse: Warehou
     return dg.MaterializeResult(metadata=published[DASHBOARD_KEY])
 
 
-defs = dg.Definitions(assets=[metabase_dashboards, data_quality_dashboard])
+@dg.asset(
+    key=["metabase", "strategy_map"],
+    deps=[
+        dbt_model_key("fct_strategy_map"),
+        dbt_model_key("fct_objective_status"),
+        dbt_model_key("dim_objective"),
+    ],
+    group_name="publish",
+    kinds={"metabase"},
+    description="Metabase dashboard « Carte stratégique »: the objectives by perspective and "
+    "theme (marts.fct_strategy_map, marts.fct_objective_status), in the collection of the "
+    "services.",
+)
+def strategy_map_dashboard(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Converge Metabase on the strategy map (idempotent plan/apply). Without METABASE_URL the
+    desired state is written for review, nothing sent."""
+    spec = strategy_map_collection_spec(load_catalog(warehouse.settings().catalog_dir))
+    published = _publish(context, warehouse, spec, "strategy_map_dashboard.json")
+    return dg.MaterializeResult(metadata=published[spec.dashboards[0].key])
+
+
+defs = dg.Definitions(assets=[metabase_dashboards, data_quality_dashboard, strategy_map_dashboard])
