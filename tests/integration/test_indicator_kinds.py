@@ -229,8 +229,9 @@ def expected_value(
 def published(
     definition: Definition, computed: dict[str, Any], *, subjects_known: bool = True
 ) -> dict[str, Any]:
-    """What fct_indicator_values shows for a computed value: small groups suppressed, the 95 %
-    margin of error for shares (1.96 * sqrt(p(1-p)/n)), none when there is no usable value.
+    """What fct_indicator_values shows for a computed value: small groups suppressed, no value
+    without data (a sample under min_n), the 95 % margin of error for shares
+    (1.96 * sqrt(p(1-p)/n)), none when there is no usable value.
     Subjects are unknown in traced rows (personal columns hidden): no suppression then."""
     d, n, value = definition, computed["n"], computed["value"]
     counted = d.kind in ("count", "sum", "rate")
@@ -244,7 +245,7 @@ def published(
     if share and not no_data:
         stored = float(_rounded(value))  # computed from the stored (rounded) value
         margin = 1.96 * sqrt(stored * (1 - stored) / n)
-    return {**computed, "margin": margin}
+    return {**computed, "value": None if no_data else value, "margin": margin}
 
 
 def _rounded(exact: Fraction) -> Decimal:

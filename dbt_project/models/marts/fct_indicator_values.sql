@@ -121,7 +121,8 @@ published as (
         period_end,
         is_period_closed,
         frequency,
-        case when status = 'suppressed' then null else value end as value,
+        -- No data (a sample under min_n, say) shows no value: a manager would read it as one.
+        case when status in ('no_data', 'suppressed') then null else value end as value,
         case when status = 'suppressed' then null else numerator end as numerator,
         case when status = 'suppressed' then null else denominator end as denominator,
         n,
@@ -150,7 +151,7 @@ published as (
             when 'off_target' then '#ED6E6E'
             else '#B8BBC3'
         end as status_colour,
-        lag(case when status = 'suppressed' then null else value end) over (
+        lag(case when status in ('no_data', 'suppressed') then null else value end) over (
             partition by indicator_instance_id order by period_start
         ) as previous_value,
         definition_version,
