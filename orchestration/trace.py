@@ -242,8 +242,8 @@ def print_trace(found: Trace, console: Console) -> None:
         population = "toutes les lignes de la source"
     source = d["source_model"] or "aucune (indicateur non raccordé à une source)"
     console.print(
-        f"définition {d['code']} v{d['version']} : type {d['kind']}, source {source}, "
-        f"population : {population}"
+        f"définition {d['code']} v{d['version']} : {KINDS.get(d['kind'], d['kind'])}, "
+        f"source {source}, population : {population}"
     )
     console.print("chaîne dbt : " + " ← ".join(found.model_chain))
     if d["source_model"] is None:
@@ -266,15 +266,33 @@ def print_trace(found: Trace, console: Console) -> None:
             "lignes non listées : la valeur est masquée (petit effectif) ; "
             f"un auditeur habilité les lit dans {found.model_chain[-1]} (lot, ligne)."
         )
-    if found.sample:  # one line a column: a record has more columns than a terminal has room
-        lines = [f"ligne {row.get('_row_number', index)}" for index, row in enumerate(found.sample)]
-        title = "Premières lignes sources (telles que livrées)"
+    # One line a column (a record has more columns than a terminal has room), and as many rows
+    # side by side as the terminal's width leaves readable.
+    side_by_side = max(1, (console.width - 20) // 26)
+    for first in range(0, len(found.sample), side_by_side):
+        rows = found.sample[first : first + side_by_side]
+        lines = [f"ligne {row.get('_row_number', first + i)}" for i, row in enumerate(rows)]
+        title = "Premières lignes sources (telles que livrées)" if first == 0 else None
         sample = Table(Column("colonne", no_wrap=True), *lines, title=title)
-        for name in found.sample[0]:
+        for name in rows[0]:
             if name not in _SAID_WITH_THE_FILES:
-                sample.add_row(name, *(str(row[name]) for row in found.sample))
+                sample.add_row(name, *(str(row[name]) for row in rows))
         console.print(sample)
 
+
+# The computation kinds of the catalog, as an auditor reads them.
+KINDS = {
+    "ratio": "ratio (numérateur / dénominateur)",
+    "share_within_delay": "part traitée dans le délai",
+    "all_met": "toutes les exigences remplies (1) ou non (0)",
+    "count": "nombre",
+    "sum": "somme",
+    "mean": "moyenne",
+    "median": "médiane",
+    "percentile": "centile",
+    "rate": "taux rapporté à une population de référence",
+    "satisfaction": "satisfaction",
+}
 
 # Columns of a source row that the list of files already gives whole (by its batch).
 _SAID_WITH_THE_FILES = ("_source_file", "_file_sha256")

@@ -122,3 +122,24 @@ def test_a_value_of_an_open_quarter_says_its_months_and_that_it_is_provisional()
     found.value["period_start"] = date(2026, 10, 1)
     text = " ".join(" ".join(_printed(found)).split())
     assert "— 2026-10 à 2026-12 (période en cours : valeur provisoire)" in text
+
+
+def test_sample_rows_stay_readable_in_80_columns():
+    found = _trace()
+    row = found.sample[0]
+    found.sample = [
+        {**row, "_row_number": n, "ticket_id": f"S00-20260302-{n:04d}"} for n in range(2, 8)
+    ]
+    lines = _printed(found)
+    text = "\n".join(lines)
+    assert all(f"S00-20260302-{n:04d}" in text for n in range(2, 8))  # whole, not cut with …
+    assert all(len(line) <= 80 for line in lines if "│" in line)
+
+
+def test_every_kind_of_the_catalog_reads_in_french():
+    from typing import get_args
+
+    from orchestration.catalog import Kind
+    from orchestration.trace import KINDS
+
+    assert set(KINDS) == set(get_args(Kind))
