@@ -17,7 +17,7 @@ def cards():
 
 def test_a_share_is_shown_as_a_percentage(cards):
     evolution = cards["acc/a1/evolution"]  # target 0.85 of tickets within 15 minutes
-    assert "round(value::numeric * 100, 1)" in evolution.sql
+    assert "round(indicator_value.value::numeric * 100, 1)" in evolution.sql
     assert evolution.visualization_settings["graph.metrics"] == ["Valeur (%)"]
     assert evolution.visualization_settings["graph.goal_value"] == 85
     assert evolution.description.endswith("Cible : 85 %.")

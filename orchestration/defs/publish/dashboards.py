@@ -18,27 +18,37 @@ COLLECTION_DESCRIPTION = (
     "données livrées par les applications."
 )
 
-VALUES_SQL = """select
-    period_start as "Période",
-    scope_id as "Périmètre",
-    {value} as "Valeur ({unit})",
-    {target} as "Cible ({unit})",
-    status_label as "Statut",
-    status_reason as "Motif",
-    numerator as "Numérateur",
-    denominator as "Dénominateur",
-    indicator_instance_id as "Instance"
-from marts.fct_indicator_values
-where service_id = '{service}' and indicator_id = '{indicator}'
-order by period_start desc, scope_id"""
+# A scope is a site (S00…), shown by its name, or another code (a line, a type of file).
+SCOPE = "coalesce(site.site_name, indicator_value.scope_id)"
 
-TREND_SQL = """select
-    period_start as "Période",
-    scope_id as "Périmètre",
-    {value} as "Valeur ({unit})"
-from marts.fct_indicator_values
-where service_id = '{service}' and indicator_id = '{indicator}' and value is not null
-order by period_start, scope_id"""
+VALUES_SQL = f"""select
+    indicator_value.period_start as "Période",
+    indicator_value.period_end as "Fin de période",
+    {SCOPE} as "Périmètre",
+    {{value}} as "Valeur ({{unit}})",
+    {{target}} as "Cible ({{unit}})",
+    case
+        when indicator_value.is_period_closed then indicator_value.status_label
+        else indicator_value.status_label || ' (période en cours)'
+    end as "Statut",
+    indicator_value.status_reason as "Motif",
+    indicator_value.numerator as "Numérateur",
+    indicator_value.denominator as "Dénominateur",
+    indicator_value.indicator_instance_id as "Instance"
+from marts.fct_indicator_values as indicator_value
+left join marts.dim_site as site on indicator_value.scope_id = site.site_id
+where indicator_value.service_id = '{{service}}' and indicator_value.indicator_id = '{{indicator}}'
+order by indicator_value.period_start desc, indicator_value.scope_id"""
+
+TREND_SQL = f"""select
+    indicator_value.period_start as "Période",
+    {SCOPE} as "Périmètre",
+    {{value}} as "Valeur ({{unit}})"
+from marts.fct_indicator_values as indicator_value
+left join marts.dim_site as site on indicator_value.scope_id = site.site_id
+where indicator_value.service_id = '{{service}}' and indicator_value.indicator_id = '{{indicator}}'
+    and indicator_value.value is not null
+order by indicator_value.period_start, indicator_value.scope_id"""
 
 # Units the catalog writes as codes, as managers read them (1/0: a requirement met or not).
 UNIT_LABELS = {"1/0": "1 = oui"}
@@ -75,8 +85,8 @@ def _cards(service: str, definition: Definition) -> list[CardSpec]:
         "service": service,
         "indicator": definition.code,
         "unit": display.unit,
-        "value": display.sql("value"),
-        "target": display.sql("target"),
+        "value": display.sql("indicator_value.value"),
+        "target": display.sql("indicator_value.target"),
     }
     goal = round(definition.target * display.factor, 2)
     return [

@@ -60,7 +60,13 @@ MISSING_SQL = f"""select
     service_name as "Service",
     source_label as "Source",
     application_name as "Application",
-    cadence as "Cadence",
+    case cadence
+        when 'monthly' then 'mensuelle'
+        when 'daily-batched-monthly' then 'quotidienne, livrée chaque mois'
+        when 'quarterly' then 'trimestrielle'
+        when 'yearly' then 'annuelle'
+        else cadence
+    end as "Cadence",
     expected_by as "Attendu au plus tard le",
     detail as "Détail"
 from marts.fct_data_quality
