@@ -201,26 +201,26 @@ def test_a_partitioned_run_loads_only_its_month_and_an_unpartitioned_run_every_m
     assert late_files == ["acc_queue__tickets_2025-01.csv"]
 
 
-def test_a_run_of_the_landing_sensor_leaves_a_file_still_arriving(loader, pilotage_env, seed):
+def test_unattended_runs_leave_a_file_still_arriving(loader, pilotage_env, seed):
     """A file changed less than PILOTAGE_LANDING_SETTLE_SECONDS ago (60 s by default) is being
-    copied in: a sensor's run leaves it for a later run; a run by hand takes it."""
+    copied in: the sensor's and the schedule's runs leave it for later; a run by hand takes it."""
     assert pilotage_env.landing_settle_seconds > 0
     arriving = deliver(pilotage_env.landing_dir, [ticket(seed, 1)], period="2025-03")
     asset = build_ingest_asset(CONTRACT)
     resources = {"warehouse": WarehouseResource()}
+    unattended = [
+        {"dagster/sensor_name": "landing_zone_sensor"},
+        {"dagster/schedule_name": "build_all_job_schedule"},
+    ]
     try:
-        by_sensor = dg.materialize(
-            [asset],
-            partition_key="2025-03",
-            resources=resources,
-            tags={"dagster/sensor_name": "landing_zone_sensor"},
-        )
-        assert arriving.exists()
+        for tags in unattended:
+            run = dg.materialize([asset], partition_key="2025-03", resources=resources, tags=tags)
+            assert arriving.exists(), tags
+            metadata = run.asset_materializations_for_node(asset.op.name)[0].metadata
+            assert metadata["files_seen"].value == 0, tags
         by_hand = dg.materialize([asset], partition_key="2025-03", resources=resources)
         assert not arriving.exists()
     finally:
         arriving.unlink(missing_ok=True)
-    metadata = by_sensor.asset_materializations_for_node(asset.op.name)[0].metadata
-    assert metadata["files_seen"].value == 0
     metadata = by_hand.asset_materializations_for_node(asset.op.name)[0].metadata
     assert metadata["files_loaded"].value == 1

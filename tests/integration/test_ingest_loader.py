@@ -275,6 +275,24 @@ def test_the_same_bytes_for_another_month_are_that_months_delivery(loader, landi
     assert not april.exists()
 
 
+def test_a_loaded_file_again_under_a_name_without_its_month_is_a_no_op(
+    loader, landing, seed, tmp_path
+):
+    march = tickets_file(landing, [ticket(seed, 1)])
+    copy = landing / "acc_queue__tickets_copie.csv"
+    copy.write_bytes(march.read_bytes())
+
+    first = load_file(loader, CONTRACT, march, tmp_path / "archive")
+    again = load_file(loader, CONTRACT, copy, tmp_path / "archive")
+
+    assert again.skipped_duplicate_file
+    assert again.refused is None
+    status = loader.execute(
+        "select status from raw._files where file_sha256 = %s", [first.sha256]
+    ).fetchone()
+    assert status == ("loaded",)
+
+
 def test_archive_holds_the_loaded_bytes_under_their_sha256(loader, delivery, tmp_path):
     path = delivery.files[0].path
     delivered_bytes = path.read_bytes()

@@ -70,3 +70,17 @@ def test_generate_says_where_the_defect_manifest_is(pilotage, tmp_path):
     manifest = tmp_path / "state" / "landing" / "_defects_manifest.json"
     assert manifest.is_file()
     assert f"Defects injected, listed in {manifest}" in _said(done)
+
+
+def test_only_a_connection_that_could_not_be_made_gets_the_short_message():
+    from orchestration.cli import _cannot_connect
+
+    class FailureError(Exception):
+        def __init__(self, sqlstate):
+            self.sqlstate = sqlstate
+
+    assert _cannot_connect(FailureError(None))  # no server answered
+    assert _cannot_connect(FailureError("28P01"))  # wrong password
+    assert _cannot_connect(FailureError("3D000"))  # no such database
+    assert not _cannot_connect(FailureError("40P01"))  # a deadlock is not a setting to fix
+    assert not _cannot_connect(FailureError("53100"))  # nor a full disk

@@ -376,10 +376,18 @@ def record_file(
         "insert into raw._files (file_sha256, original_name, size_bytes, table_name,"
         " archived_path, status, refusal_message) values (%s, %s, %s, %s, %s, %s, %s)"
         " on conflict (file_sha256) do update set original_name = excluded.original_name,"
-        " archived_path = excluded.archived_path, status = excluded.status,"
-        " refusal_message = excluded.refusal_message, last_attempt_at = now()",
+        " archived_path = excluded.archived_path,"
+        # Bytes loaded once stay `loaded`: their batch is current whatever a later copy became.
+        " status = case when raw._files.status = 'loaded' then 'loaded' else excluded.status end,"
+        " refusal_message = case when raw._files.status = 'loaded' then null"
+        " else excluded.refusal_message end, last_attempt_at = now()",
         [sha256, name, size, table, archived, "refused" if refusal else "loaded", refusal],
     )
+
+
+def file_status(conn: psycopg.Connection, sha256: str) -> str | None:
+    row = conn.execute("select status from raw._files where file_sha256 = %s", [sha256]).fetchone()
+    return row[0] if row else None
 
 
 def delivery_loaded(conn: psycopg.Connection, table: str, period: str, sha256: str) -> bool:

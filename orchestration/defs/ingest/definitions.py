@@ -30,6 +30,7 @@ def _service_of(contract: Contract) -> str:
 
 LANDING_SENSOR = "landing_zone_sensor"
 SENSOR_NAME_TAG = "dagster/sensor_name"  # set by Dagster on the runs a sensor requests
+SCHEDULE_NAME_TAG = "dagster/schedule_name"  # and on those of a schedule
 
 
 def landed_files(
@@ -44,12 +45,20 @@ def landed_files(
     if not landing_dir.exists():
         return []
     paths = sorted(path for path in landing_dir.glob(contract.file.pattern) if path.is_file())
+    if period is not None:
+        paths = [path for path in paths if delivery_period(path.name) == period]
     if settled_for > 0:
-        now = time.time()
-        paths = [path for path in paths if now - path.stat().st_mtime >= settled_for]
-    if period is None:
-        return paths
-    return [path for path in paths if delivery_period(path.name) == period]
+        paths = [path for path in paths if _unchanged_for(path, settled_for)]
+    return paths
+
+
+def _unchanged_for(path: Path, seconds: float) -> bool:
+    """Not modified for `seconds`; False for a file gone meanwhile (another month's run, started
+    by the same sensor tick, loaded and deleted it)."""
+    try:
+        return time.time() - path.stat().st_mtime >= seconds
+    except FileNotFoundError:
+        return False
 
 
 def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
@@ -71,10 +80,10 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
     def ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         settings = warehouse.settings()
         period = context.partition_key if context.has_partition_key else None
-        # Files that arrive on their own wait until settled (the sensor's runs); a build run
-        # by hand or by the schedule takes every file there.
-        by_sensor = context.run.tags.get(SENSOR_NAME_TAG) == LANDING_SENSOR
-        settle = settings.landing_settle_seconds if by_sensor else 0
+        # Runs nobody watches (the sensor's, the schedule's) leave a file still being written
+        # for later; a run started by hand, or `pilotage demo`, takes every file there.
+        unattended = {SENSOR_NAME_TAG, SCHEDULE_NAME_TAG} & context.run.tags.keys()
+        settle = settings.landing_settle_seconds if unattended else 0
         paths = landed_files(settings.landing_dir, contract, period, settled_for=settle)
         reports = []
         with warehouse.connect(Role.LOADER) as conn:

@@ -32,6 +32,7 @@ from orchestration.defs.ingest.batches import (
     delivery_loaded,
     ensure_load_tables,
     ensure_raw_table,
+    file_status,
     open_batch,
     quarantine_duplicates,
     record_file,
@@ -90,8 +91,12 @@ def load_file(
     with conn.transaction():
         # Two loaders given the same bytes at once: the second waits, then sees it loaded.
         conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", [sha256])
-        period = delivery_period(path.name)  # none: refused below, with what to rename
-        if period is not None and delivery_loaded(conn, contract.table, period, sha256):
+        period = delivery_period(path.name)
+        if period is None:  # a copy of a loaded file under a name without its month, or refused
+            already = file_status(conn, sha256) == "loaded"
+        else:
+            already = delivery_loaded(conn, contract.table, period, sha256)
+        if already:
             report = replace(report, skipped_duplicate_file=True)
         else:
             report = _load_or_refuse(conn, contract, report, received_at)
