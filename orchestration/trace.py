@@ -231,7 +231,7 @@ def print_trace(found: Trace, console: Console) -> None:
     reading = f" (soit {_percent(v['value'])})" if share and v["value"] is not None else ""
     target = _percent(v["target"]) if share else f"{_number(v['target'])} {v.get('unit') or ''}"
     console.print(
-        f"valeur {_number(v['value'])}{reading} ; numérateur {_number(v['numerator'])}, "
+        f"valeur {_number(v['value'])}{reading} ; numérateur {_number(v['numerator'])} ; "
         f"dénominateur {_number(v['denominator'])} → {v.get('status_label') or v['status']} "
         f"(cible {target.strip()})"
     )
@@ -248,22 +248,21 @@ def print_trace(found: Trace, console: Console) -> None:
     console.print("chaîne dbt : " + " ← ".join(found.model_chain))
     if d["source_model"] is None:
         return
-    console.print(
-        f"lignes sources : {found.denominator_rows} dans la population, "
-        f"{found.numerator_rows} au numérateur"
-    )
+    suppressed = v["status"] == "suppressed"  # counts would give back what the mart hides
+    if not suppressed:
+        console.print(
+            f"lignes sources : {found.denominator_rows} dans la population, "
+            f"{found.numerator_rows} au numérateur"
+        )
     console.print(f"[bold]Fichiers livrés[/] ({len(found.files)}) :")
     for f in found.files:
-        console.print(
-            f"  lot {f['batch_id']} · {escape(f['file'])} · {f['rows']} "
-            f"ligne{'s' if f['rows'] > 1 else ''}",
-            soft_wrap=True,
-        )
+        rows = "" if suppressed else f" · {f['rows']} ligne{'s' if f['rows'] > 1 else ''}"
+        console.print(f"  lot {f['batch_id']} · {escape(f['file'])}{rows}", soft_wrap=True)
         console.print(f"    sha256 {f['sha256']}", soft_wrap=True)
         console.print(f"    archivé sous {escape(str(f['archived_path']))}", soft_wrap=True)
-    if v["status"] == "suppressed":
+    if suppressed:
         console.print(
-            "lignes non listées : la valeur est masquée (petit effectif) ; "
+            "lignes non listées ni comptées : la valeur est masquée (petit effectif) ; "
             f"un auditeur habilité les lit dans {found.model_chain[-1]} (lot, ligne)."
         )
     # One line a column (a record has more columns than a terminal has room), and as many rows
@@ -310,14 +309,17 @@ def _period(value: dict[str, Any]) -> str:
 
 
 def _number(value: Any) -> str:
-    """A stored number as it is, without the trailing zeros of its numeric type."""
+    """A stored number in full, without the trailing zeros of its numeric type, as French
+    readers write it (0,912371)."""
     if value is None:
         return "—"
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, float):
-        return f"{value:.15g}"  # 427, not 427.0
-    return str(value)
+        text = format(value.normalize(), "f")
+    elif isinstance(value, float):
+        text = f"{value:.15g}"  # 427, not 427.0
+    else:
+        text = str(value)
+    return text.replace(".", ",")
 
 
 def _percent(value: Any) -> str:

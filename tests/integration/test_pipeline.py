@@ -168,6 +168,23 @@ def test_a_value_with_no_source_is_traced_to_its_reason(built, connect, pipeline
     assert rows_behind_value(pipeline_settings, instance, period) == []
 
 
+def test_a_suppressed_value_is_traced_without_its_rows(built, connect, pipeline_settings):
+    """The rows behind a value hidden for a small group would show what the dashboards hide."""
+    from orchestration.trace import trace_value
+
+    with connect(Role.AUDITOR) as conn:
+        found = conn.execute(
+            "select indicator_instance_id, to_char(period_start, 'YYYY-MM')"
+            " from marts.fct_indicator_values where status = 'suppressed' limit 1"
+        ).fetchone()
+    if found is None:
+        pytest.skip("no value of the sample is suppressed")
+    traced = trace_value(pipeline_settings, *found)
+    assert traced.value["value"] is None
+    assert traced.files  # where the rows are, for an auditor entitled to read raw
+    assert traced.sample == []
+
+
 def test_no_agent_identifier_reaches_staging_or_marts_in_clear(built, connect):
     agents = set()
     for path in built["inputs"].glob("acc_queue__tickets_*.csv"):

@@ -79,7 +79,7 @@ def test_files_are_printed_whole_so_an_auditor_can_copy_them():
 
 def test_the_value_reads_in_french_without_the_zeros_of_its_type():
     text = " ".join(" ".join(_printed(_trace())).split())  # as read, wrapped lines joined
-    assert "valeur 0.912371 (soit 91,2 %) ; numérateur 2655, dénominateur 2910" in text
+    assert "valeur 0,912371 (soit 91,2 %) ; numérateur 2655 ; dénominateur 2910" in text
     assert "→ Objectif atteint (cible 85,0 %)" in text
     assert "on_target" not in text
 
@@ -94,7 +94,7 @@ def test_a_value_without_data_says_why():
         status_reason="Aucune ligne source sur la période.",
     )
     text = " ".join(" ".join(_printed(found)).split())
-    assert "valeur — ; numérateur —, dénominateur 2910 → Pas de donnée (cible 0.85 jours)" in text
+    assert "valeur — ; numérateur — ; dénominateur 2910 → Pas de donnée (cible 0,85 jours)" in text
     assert "motif : Aucune ligne source sur la période." in text
 
 
@@ -109,12 +109,20 @@ def test_a_value_without_a_source_says_so_and_lists_nothing_below():
 
 
 def test_a_suppressed_value_lists_its_files_but_not_its_rows():
-    found = _trace(value=None, status="suppressed", status_label="Masqué (petit effectif)")
+    found = _trace(  # as the mart publishes it: no value, numerator or denominator
+        value=None,
+        numerator=None,
+        denominator=None,
+        status="suppressed",
+        status_label="Masqué (petit effectif)",
+    )
     found.sample = []  # as trace_value leaves it for a suppressed value
     text = " ".join(" ".join(_printed(found)).split())
-    assert "lignes non listées : la valeur est masquée (petit effectif)" in text
+    assert "lignes non listées ni comptées : la valeur est masquée (petit effectif)" in text
     assert "raw.acc_queue__tickets" in text
-    assert "lot 33 · acc_queue__tickets_2026-03.csv · 2910 lignes" in text
+    assert "lot 33 · acc_queue__tickets_2026-03.csv" in text
+    assert "2910" not in text  # the counts would give back the hidden value
+    assert "2655" not in text
 
 
 def test_a_value_of_an_open_quarter_says_its_months_and_that_it_is_provisional():

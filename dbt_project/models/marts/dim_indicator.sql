@@ -27,7 +27,7 @@ final as (
         case
             -- a share stored between 0 and 1: '%', '% du délai légal' (as the dashboards show it)
             when left(definitions.unit, 1) = '%' then 'percent'
-            when definitions.unit in ('1/0') then 'boolean'
+            when definitions.unit in ('1/0', 'oui/non') then 'boolean'
             else 'decimal'
         end as number_format,
         definitions.frequency,

@@ -17,8 +17,16 @@ from orchestration.metabase.specs import CardSpec, CollectionSpec, DashboardSpec
 
 DASHBOARD_KEY = "strategy_map/dashboard"
 
-# The latest month in which at least one objective was assessed (later months are still empty).
-LATEST_MONTH = "(select max(month_start) from marts.fct_strategy_map where objectives_assessed > 0)"
+# The map runs to the end of the yearly periods, carrying the latest assessed values forward:
+# it is shown up to the last closed month (monthly values no longer provisional).
+LAST_CLOSED_MONTH = (
+    "(select max(period_start) from marts.fct_indicator_values"
+    " where is_period_closed and frequency = 'month')"
+)
+LATEST_MONTH = (
+    "(select max(month_start) from marts.fct_strategy_map"
+    f" where objectives_assessed > 0 and month_start <= {LAST_CLOSED_MONTH})"
+)
 COLOUR_LABEL = """case colour
         when 'green' then 'Vert'
         when 'amber' then 'Orange'
@@ -38,12 +46,12 @@ from marts.fct_strategy_map
 where month_start = {LATEST_MONTH}
 order by perspective_position nulls last, theme_id"""
 
-EVOLUTION_SQL = """select
+EVOLUTION_SQL = f"""select
     month_start as "Mois",
     perspective_label as "Perspective",
     round(share_on_target * 100, 1) as "Part atteinte (%)"
 from marts.fct_strategy_map
-where theme_id = '*' and objectives_assessed > 0
+where theme_id = '*' and objectives_assessed > 0 and month_start <= {LAST_CLOSED_MONTH}
 order by month_start, perspective_position nulls last"""
 
 OBJECTIVES_SQL = f"""select
