@@ -236,6 +236,37 @@ def test_publish_creates_one_dashboard_per_service_with_its_questions(built, con
                 conn.execute(f"select * from ({query}) as question limit 1").fetchall()
 
 
+def test_publishes_take_turns_on_the_shared_collection(built, connect, pipeline_settings):
+    """Two publish assets at once on an empty Metabase would each create the collection: a
+    publish waits while another holds the lock, then converges (nothing to change here)."""
+    import threading
+
+    import dagster as dg
+
+    from orchestration.catalog import load_catalog
+    from orchestration.defs.publish.definitions import PUBLISH_LOCK, _publish
+    from orchestration.defs.publish.strategy_map import strategy_map_collection_spec
+    from orchestration.resources import WarehouseResource
+
+    spec = strategy_map_collection_spec(load_catalog())
+    done: list[dict] = []
+    publish = threading.Thread(
+        target=lambda: done.append(
+            _publish(dg.build_asset_context(), WarehouseResource(), spec, "unused.json")
+        )
+    )
+    with connect(Role.TRANSFORMER, autocommit=True) as other:
+        other.execute("select pg_advisory_lock(%s)", [PUBLISH_LOCK])
+        publish.start()
+        publish.join(3)
+        assert publish.is_alive()  # waiting for the other publish
+        other.execute("select pg_advisory_unlock(%s)", [PUBLISH_LOCK])
+    publish.join(120)
+    assert not publish.is_alive()
+    (published,) = done[0].values()
+    assert (published["created"], published["updated"]) == (0, 0)
+
+
 def test_audit_history_keeps_one_row_per_unchanged_value(built, connect):
     with connect(Role.AUDITOR) as conn:
         values = conn.execute("select count(*) from marts.fct_indicator_values").fetchone()[0]

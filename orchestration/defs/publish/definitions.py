@@ -17,6 +17,10 @@ from orchestration.metabase.specs import CollectionSpec, DatabaseSpec
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse import Role, role_password
 
+# Advisory lock key: the publish assets (services, strategy map, data quality) converge on one
+# collection; run at once on an empty Metabase, each would create it. They take turns.
+PUBLISH_LOCK = 7_351_002
+
 STATE_TABLE = """
 create table if not exists audit.metabase_objects (
     key text primary key,
@@ -106,6 +110,7 @@ def _publish(
             for d in spec.dashboards
         }
     with warehouse.connect(Role.TRANSFORMER, autocommit=True) as conn:
+        conn.execute("select pg_advisory_lock(%s)", [PUBLISH_LOCK])  # released with conn
         state = PostgresStateStore(conn)
         result = apply(client, plan(client, _database_spec(warehouse), spec, state), state)
     return {
