@@ -14,7 +14,13 @@ import typer
 from rich.console import Console
 
 from orchestration.settings import DEMO_PSEUDONYMISATION_KEY, Settings, get_settings
-from orchestration.warehouse import Role, Server, embedded_server, locate_server, role_url
+from orchestration.warehouse import (
+    Role,
+    ServerNotInitialisedError,
+    embedded_server,
+    locate_server,
+    role_url,
+)
 
 app = typer.Typer(
     help="pilotage — quality indicators of the commune, from source files to dashboards.",
@@ -56,22 +62,27 @@ def main() -> None:
         if 'relation "marts.' not in str(error):  # another table missing is a bug: traceback
             raise
         console.print(
-            f"[red]{str(error).strip().splitlines()[0]}: the warehouse is not built yet.[/]\n"
+            f"[red]{_first_line(error)}: the warehouse is not built yet.[/]\n"
             "Build it first: `make demo`, or `build_all_job` in the Dagster UI (`make ui`)."
         )
         sys.exit(1)
     except psycopg.OperationalError as error:
         if not _cannot_connect(error):  # a deadlock, a full disk…: the traceback says more
             raise
-        first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
         console.print(
-            f"[red]PostgreSQL: {first}[/]\nCheck PILOTAGE_DATABASE_URL and the role passwords "
-            "(.env.example), or, for the embedded server, `pilotage db status`."
+            f"[red]PostgreSQL: {_first_line(error)}[/]\nCheck PILOTAGE_DATABASE_URL and the role "
+            "passwords (.env.example), or, for the embedded server, `pilotage db status`."
         )
         sys.exit(1)
-    except NotInitialisedError as error:
+    except ServerNotInitialisedError as error:
         console.print(f"[red]{error}[/]")
         sys.exit(1)
+
+
+def _first_line(error: Exception) -> str:
+    """What a database error says first (psycopg's messages run over several lines)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else repr(error)
 
 
 def _cannot_connect(error: Exception) -> bool:
@@ -79,10 +90,6 @@ def _cannot_connect(error: Exception) -> bool:
     (SQLSTATE classes 08 and 28, 3D000, 57P03), or no SQLSTATE at all (the client gave up)."""
     state = getattr(error, "sqlstate", None)
     return state is None or state[:2] in ("08", "28") or state in ("3D000", "57P03")
-
-
-class NotInitialisedError(RuntimeError):
-    """The embedded server was never started in this state folder."""
 
 
 def _require_embedded() -> None:
@@ -100,20 +107,19 @@ def db_start() -> None:
     from orchestration.warehouse import bootstrap
 
     settings = get_settings()
-    if not settings.uses_embedded_postgres:
-        server = locate_server(settings, start=False)
-        bootstrap(settings, server)
+    status = embedded_server(settings).start() if settings.uses_embedded_postgres else None
+    server = locate_server(settings, start=False)
+    bootstrap(settings, server)
+    if status is None:
         console.print(
             f"External PostgreSQL {server.host}:{server.port}: databases "
             f"{settings.warehouse_db} and {settings.dagster_db}, roles and schemas ready."
         )
-        return
-    status = embedded_server(settings).start()
-    bootstrap(settings, locate_server(settings, start=False))
-    console.print(
-        f"PostgreSQL running on 127.0.0.1:{status.port} (pid {status.pid}), "
-        f"data in {status.data_dir}"
-    )
+    else:
+        console.print(
+            f"PostgreSQL running on 127.0.0.1:{status.port} (pid {status.pid}), "
+            f"data in {status.data_dir}"
+        )
 
 
 @db_app.command("stop")
@@ -137,7 +143,7 @@ def db_status() -> None:
                 version = conn.execute("show server_version").fetchone()[0]
         except psycopg.OperationalError as error:
             console.print(f"External PostgreSQL {server.host}:{server.port} does not answer:")
-            console.print(str(error).strip().splitlines()[0] if str(error).strip() else "")
+            console.print(_first_line(error))
             raise typer.Exit(1) from None
         console.print(f"External PostgreSQL {server.host}:{server.port} answers ({version}).")
         return
@@ -164,18 +170,7 @@ def db_url(
 ) -> None:
     """Print a connection URL to the warehouse for one role (default: the read-only auditor)."""
     settings = get_settings()
-    print(role_url(settings, _server(settings), Role[role.name.upper()]))
-
-
-def _server(settings: Settings, *, start: bool = False) -> Server:
-    """The server of the warehouse (the embedded one started if `start`); a clear error when the
-    embedded server was never initialised in this state folder (no roles, no warehouse yet)."""
-    if settings.uses_embedded_postgres and not embedded_server(settings).password_file.exists():
-        raise NotInitialisedError(
-            f"No embedded PostgreSQL in {settings.state_dir}: run `pilotage db start` "
-            "(or `make demo`) first."
-        )
-    return locate_server(settings, start=start)
+    print(role_url(settings, locate_server(settings, start=False), Role[role.name.upper()]))
 
 
 @app.command()
@@ -270,9 +265,12 @@ def dbt(ctx: typer.Context) -> None:
     from orchestration.resources import DBT_PROJECT_DIR, dbt_environment
 
     settings = get_settings()
+    server = locate_server(settings, start=False)  # never set up: say so, create nothing
+    if settings.uses_embedded_postgres:
+        embedded_server(settings).start()  # set up but stopped since: dbt needs it running
     env = {
         **os.environ,
-        **dbt_environment(settings, _server(settings, start=True)),
+        **dbt_environment(settings, server),
         # As variables, not options: they hold for every dbt command (`dbt --version` too).
         "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),

@@ -53,14 +53,24 @@ def embedded_server(settings: Settings) -> EmbeddedPostgres:
     return EmbeddedPostgres(settings.pg_data_dir, settings.pg_port)
 
 
+class ServerNotInitialisedError(RuntimeError):
+    """The embedded server was never started in this state folder (no roles, no warehouse)."""
+
+
 def locate_server(settings: Settings, *, start: bool = True) -> Server:
-    """`PILOTAGE_DATABASE_URL` if set, else the embedded server (started when `start`)."""
+    """`PILOTAGE_DATABASE_URL` if set, else the embedded server (started when `start`; without
+    it, one never initialised in this state folder is an error saying what to run)."""
     if settings.database_url:
         parts = urlsplit(settings.database_url)
         return Server(parts.hostname or "127.0.0.1", parts.port or 5432, settings.database_url)
     pg = embedded_server(settings)
     if start:
         pg.start()
+    elif not pg.password_file.exists():
+        raise ServerNotInitialisedError(
+            f"No embedded PostgreSQL in {settings.state_dir}: run `pilotage db start` "
+            "(or `make demo`) first."
+        )
     return Server(pg.host, pg.port, pg.url())
 
 

@@ -31,37 +31,59 @@ def _said(done: subprocess.CompletedProcess) -> str:
     return done.stdout + done.stderr
 
 
-def test_a_malformed_setting_names_its_variable(pilotage):
-    done = pilotage("db", "status", PILOTAGE_PG_PORT="abc")
-    assert done.returncode == 2
-    assert "Setting PILOTAGE_PG_PORT: Input should be a valid integer" in _said(done)
+UNANSWERED = "postgresql://u:p@127.0.0.1:1/postgres"  # nothing listens on port 1
+TRACE = ("trace", "ACC-O2-S00-A1", "--period", "2026-01")
 
 
-def test_a_database_url_without_its_scheme_is_refused(pilotage):
-    done = pilotage("db", "url", PILOTAGE_DATABASE_URL="admin:secret@db:5432")
-    assert done.returncode == 2
-    assert "PILOTAGE_DATABASE_URL: Value error, must be a PostgreSQL URL" in _said(done)
-
-
-def test_an_empty_database_url_means_the_embedded_server(pilotage):
-    done = pilotage("db", "url", PILOTAGE_DATABASE_URL="")
-    assert done.returncode == 1
-    assert "No embedded PostgreSQL in" in _said(done)
-    assert "run `pilotage db start`" in _said(done)
-
-
-def test_status_of_an_external_server_that_does_not_answer(pilotage):
-    done = pilotage("db", "status", PILOTAGE_DATABASE_URL="postgresql://u:p@127.0.0.1:1/postgres")
-    assert done.returncode == 1
-    assert "External PostgreSQL 127.0.0.1:1 does not answer" in _said(done)
-
-
-def test_a_trace_on_a_server_that_does_not_answer(pilotage):
-    url = "postgresql://u:p@127.0.0.1:1/postgres"
-    done = pilotage("trace", "ACC-O2-S00-A1", "--period", "2026-01", PILOTAGE_DATABASE_URL=url)
-    assert done.returncode == 1
-    assert "PostgreSQL: connection failed" in _said(done)
-    assert "Check PILOTAGE_DATABASE_URL" in _said(done)
+@pytest.mark.parametrize(
+    ("args", "variables", "code", "messages"),
+    [
+        pytest.param(  # a malformed setting names its variable
+            ("db", "status"),
+            {"PILOTAGE_PG_PORT": "abc"},
+            2,
+            ["Setting PILOTAGE_PG_PORT: Input should be a valid integer"],
+            id="malformed-setting",
+        ),
+        pytest.param(  # would otherwise quietly point at this machine
+            ("db", "url"),
+            {"PILOTAGE_DATABASE_URL": "admin:secret@db:5432"},
+            2,
+            ["PILOTAGE_DATABASE_URL: Value error, must be a PostgreSQL URL"],
+            id="url-without-scheme",
+        ),
+        pytest.param(  # empty means the embedded server, here never started
+            ("db", "url"),
+            {"PILOTAGE_DATABASE_URL": ""},
+            1,
+            ["No embedded PostgreSQL in", "run `pilotage db start`"],
+            id="empty-url",
+        ),
+        pytest.param(
+            TRACE, {}, 1, ["No embedded PostgreSQL in", "run `pilotage db start`"], id="trace"
+        ),
+        pytest.param(
+            ("db", "status"),
+            {"PILOTAGE_DATABASE_URL": UNANSWERED},
+            1,
+            ["External PostgreSQL 127.0.0.1:1 does not answer"],
+            id="external-status",
+        ),
+        pytest.param(
+            TRACE,
+            {"PILOTAGE_DATABASE_URL": UNANSWERED},
+            1,
+            ["PostgreSQL: connection failed", "Check PILOTAGE_DATABASE_URL"],
+            id="external-trace",
+        ),
+    ],
+)
+def test_an_everyday_mistake_says_what_to_fix(pilotage, args, variables, code, messages):
+    done = pilotage(*args, **variables)
+    said = _said(done)
+    assert done.returncode == code, said
+    for message in messages:
+        assert message in said
 
 
 def test_generate_says_where_the_defect_manifest_is(pilotage, tmp_path):
