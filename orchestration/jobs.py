@@ -10,6 +10,7 @@ from orchestration.defs.ingest.definitions import (
     delivery_months,
     landed_files,
     raw_asset_key,
+    unchanged_for,
 )
 from orchestration.defs.quality.gx_checks import build_data_docs_index
 from orchestration.settings import get_settings
@@ -53,8 +54,9 @@ def landing_zone_sensor(context: dg.SensorEvaluationContext):
     landing, settle = settings.landing_dir, settings.landing_settle_seconds
     requests, unplaced, arriving = [], [], []
     for contract in CONTRACTS:
-        settled = landed_files(landing, contract, settled_for=settle)
-        arriving += [p.name for p in landed_files(landing, contract) if p not in settled]
+        settled = []
+        for path in landed_files(landing, contract):  # one look at the folder per contract
+            (settled if unchanged_for(path, settle) else arriving).append(path)
         for period, paths in _by_period(settled).items():
             if period is None or not delivery_months.has_partition_key(period):
                 unplaced += [path.name for path in paths]
@@ -64,7 +66,8 @@ def landing_zone_sensor(context: dg.SensorEvaluationContext):
         context.log.warning(f"files with no delivery month to load: {', '.join(unplaced)}")
     if arriving:
         context.log.info(
-            f"waiting for files changed less than {settle} s ago: {', '.join(arriving)}"
+            f"waiting for files changed less than {settle} s ago: "
+            + ", ".join(path.name for path in arriving)
         )
     if not requests:
         waiting = f" ({len(arriving)} still arriving)" if arriving else ""

@@ -47,18 +47,17 @@ def landed_files(
     paths = sorted(path for path in landing_dir.glob(contract.file.pattern) if path.is_file())
     if period is not None:
         paths = [path for path in paths if delivery_period(path.name) == period]
-    if settled_for > 0:
-        paths = [path for path in paths if _unchanged_for(path, settled_for)]
-    return paths
+    return [path for path in paths if unchanged_for(path, settled_for)]
 
 
-def _unchanged_for(path: Path, seconds: float) -> bool:
+def unchanged_for(path: Path, seconds: float) -> bool:
     """Not modified for `seconds`; False for a file gone meanwhile (another month's run, started
     by the same sensor tick, loaded and deleted it)."""
     try:
-        return time.time() - path.stat().st_mtime >= seconds
+        age = time.time() - path.stat().st_mtime
     except FileNotFoundError:
         return False
+    return seconds <= 0 or age >= seconds  # no wait asked: even a clock ahead of ours
 
 
 def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
