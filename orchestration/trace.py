@@ -80,12 +80,8 @@ def _fetch_value(conn: psycopg.Connection, instance_id: str, period: date) -> di
         [instance_id, period],
     ).fetchone()
     if value is None:
-        known = conn.execute(
-            "select count(*) as n, max(period_start) filter (where value is not null) as latest"
-            " from marts.fct_indicator_values where indicator_instance_id = %s",
-            [instance_id],
-        ).fetchone()
-        if not known["n"]:
+        known = _valued_periods(conn, instance_id)
+        if not known["periods"]:
             hint = "instance d'indicateur inconnue"
         elif known["latest"] is None:
             hint = "aucune période n'a encore de valeur"
@@ -93,6 +89,15 @@ def _fetch_value(conn: psycopg.Connection, instance_id: str, period: date) -> di
             hint = f"période sans valeur ; dernière valeur : --period {known['latest']:%Y-%m}"
         raise TraceError(f"Aucune valeur pour {instance_id} en {period:%Y-%m} ({hint}).")
     return value
+
+
+def _valued_periods(conn: psycopg.Connection, instance_id: str) -> dict[str, Any]:
+    """How many periods `instance_id` has in the mart, and the latest one with a value."""
+    return conn.execute(
+        "select count(*) as periods, max(period_start) filter (where value is not null) as latest"
+        " from marts.fct_indicator_values where indicator_instance_id = %s",
+        [instance_id],
+    ).fetchone()
 
 
 def _period_start(period: str) -> date:
@@ -117,12 +122,8 @@ def latest_valued_period(settings: Settings, instance_id: str) -> str | None:
         built = conn.execute("select to_regclass('marts.fct_indicator_values') as found")
         if built.fetchone()["found"] is None:
             return None
-        found = conn.execute(
-            "select max(period_start) as period from marts.fct_indicator_values"
-            " where indicator_instance_id = %s and value is not null",
-            [instance_id],
-        ).fetchone()
-    return f"{found['period']:%Y-%m}" if found["period"] else None
+        latest = _valued_periods(conn, instance_id)["latest"]
+    return f"{latest:%Y-%m}" if latest else None
 
 
 def trace_value(

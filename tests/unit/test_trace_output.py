@@ -108,7 +108,7 @@ def test_a_value_without_a_source_says_so_and_lists_nothing_below():
     assert "Fichiers livrés" not in text
 
 
-def test_a_suppressed_value_lists_its_files_but_not_its_rows():
+def test_a_suppressed_value_lists_its_files_without_counting_its_rows():
     found = _trace(  # as the mart publishes it: no value, numerator or denominator
         value=None,
         numerator=None,
@@ -116,7 +116,7 @@ def test_a_suppressed_value_lists_its_files_but_not_its_rows():
         status="suppressed",
         status_label="Masqué (petit effectif)",
     )
-    found.sample = []  # as trace_value leaves it for a suppressed value
+    found.sample = []  # trace_value reads none (test_a_suppressed_value_is_traced_without_its_rows)
     text = " ".join(" ".join(_printed(found)).split())
     assert "lignes non listées ni comptées : la valeur est masquée (petit effectif)" in text
     assert "raw.acc_queue__tickets" in text

@@ -9,6 +9,7 @@ import psycopg
 from orchestration.catalog import load_catalog
 from orchestration.defs.publish.dashboards import collection_spec
 from orchestration.defs.publish.data_quality import DASHBOARD_KEY, data_quality_collection_spec
+from orchestration.defs.publish.strategy_map import DASHBOARD_KEY as STRATEGY_MAP_KEY
 from orchestration.defs.publish.strategy_map import strategy_map_collection_spec
 from orchestration.defs.transform.definitions import dbt_model_key
 from orchestration.metabase.client import MetabaseClient
@@ -187,7 +188,7 @@ def strategy_map_dashboard(context: dg.AssetExecutionContext, warehouse: Warehou
     desired state is written for review, nothing sent."""
     spec = strategy_map_collection_spec(load_catalog(warehouse.settings().catalog_dir))
     published = _publish(context, warehouse, spec, "strategy_map_dashboard.json")
-    return dg.MaterializeResult(metadata=published[spec.dashboards[0].key])
+    return dg.MaterializeResult(metadata=published[STRATEGY_MAP_KEY])
 
 
 defs = dg.Definitions(assets=[metabase_dashboards, data_quality_dashboard, strategy_map_dashboard])
