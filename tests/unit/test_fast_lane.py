@@ -1,11 +1,12 @@
 """The loader's fast lane works a block of lines at a time, in polars: it must give, line for line,
-the verdict of the line by line lane (Python's `re`), and the same COPY text, quarantine and
-duplicate candidates as the thorough lane, whatever mix of valid, invalid, blank and escaped
+the verdict of the line by line lane (Python's `re`), and the same COPY text and quarantine
+(repeated keys included) as the thorough lane, whatever mix of valid, invalid, blank and escaped
 lines a block holds."""
 
 from __future__ import annotations
 
 import io
+import json
 import random
 from collections import Counter
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from unittest.mock import patch
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -21,7 +23,7 @@ from orchestration.defs.ingest import copy_rows
 from orchestration.defs.ingest.batches import Batch
 from sources.contracts import Contract, RecordChecker, load_contract, open_delivery
 from sources.readers import FileRefusedError
-from sources.row_pattern import RowPattern, key_hashes, key_text
+from sources.row_pattern import RowPattern, key_text
 
 SITES = [f"S{number:02d}" for number in range(70)]  # more than the pattern holds: a set lookup
 DESKS = [f"D{number:02d}" for number in range(70)]
@@ -127,15 +129,39 @@ def test_block_verdict_is_the_line_verdict(seed):
     assert len(rules_only) > 50
 
 
-def test_both_lanes_hash_a_key_alike():
+def test_both_lanes_write_a_key_alike():
     """The ledger finds a repeated key whichever lane each copy took."""
     contract = visits_contract()
     pattern = RowPattern(contract, RecordChecker(contract).allowed)
     lines = pl.Series(["S03\t17\trest", "S03\t1\t7", "S031\t7\t"], dtype=pl.String)
-    by_block = key_hashes(pattern.check_block(lines).keys).tolist()
+    by_block = pattern.check_block(lines).keys.to_list()
     by_row = [["S03", "17"], ["S03", "1"], ["S031", "7"]]
-    assert by_block == key_hashes(pl.Series(map(key_text, by_row))).tolist()
+    assert by_block == [key_text(cells) for cells in by_row]
     assert len(set(by_block)) == 3
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1000])
+def test_the_key_ledger_names_the_first_copy_of_each_key(chunk):
+    """Keys admitted chunk by chunk, in the file's order, as the loader sends them: each later
+    copy gets the line of the first one, in the same chunk or any earlier one, whatever the
+    Bloom filter says (sized here for 64 rows: rebuilt three times, and full of false
+    positives); a new key gets -1."""
+    draw = random.Random(3)
+    keys = [f"T-{draw.randrange(3000)}" for _ in range(4000)]
+    lines = list(range(2, 2 + len(keys)))
+    with patch.object(copy_rows.KeyLedger, "FIRST_CAPACITY", 64):
+        ledger, found = copy_rows.KeyLedger(), []
+    for start in range(0, len(keys), chunk):
+        chunk_keys = pl.Series(keys[start : start + chunk], dtype=pl.String)
+        found += ledger.admit(chunk_keys, np.array(lines[start : start + chunk])).tolist()
+    first: dict[str, int] = {}
+    expected = []
+    for key, line in zip(keys, lines, strict=True):
+        expected.append(first.get(key, -1))
+        first.setdefault(key, line)
+    assert found == expected
+    assert 500 < found.count(-1) < len(keys) - 500
+    assert ledger.capacity == 4096
 
 
 class Written(io.StringIO):
@@ -163,31 +189,29 @@ class RecordingConnection:
 
 
 def load(contract: Contract, path: Path, *, fast: bool):
-    """`copy_valid_rows` on a recording connection: (COPY text, quarantine spool, rows loaded,
-    quarantine reasons, duplicate candidates)."""
+    """`copy_valid_rows` on a recording connection: (COPY text, quarantine entries in the order
+    of their lines, rows loaded, quarantine reasons)."""
     conn, spool = RecordingConnection(), io.StringIO()
     plain_writer = patch.object(copy_rows, "SendingWriter", lambda _cursor: None)  # no libpq
     batch = Batch(7, contract.table, path.name, "ab" * 32, "2026-03", date(2026, 4, 5), False)
     with open_delivery(contract, path) as table, plain_writer:
         assert table.unquoted is not None  # a file the fast lane can take
         if fast:
-            loaded, reasons, candidates = copy_rows.copy_valid_rows(
-                conn, contract, table, batch, spool
-            )
+            loaded, reasons = copy_rows.copy_valid_rows(conn, contract, table, batch, spool)
         else:
             with patch.object(copy_rows, "row_pattern_for", return_value=None):
-                loaded, reasons, candidates = copy_rows.copy_valid_rows(
-                    conn, contract, table, batch, spool
-                )
-    return conn.written.getvalue(), spool.getvalue(), loaded, reasons, sorted(candidates)
+                loaded, reasons = copy_rows.copy_valid_rows(conn, contract, table, batch, spool)
+    # Each lane spools a repeated key when it sends its rows: by block, or by thousand rows.
+    entries = sorted(spool.getvalue().splitlines(), key=lambda entry: json.loads(entry)[0])
+    return conn.written.getvalue(), entries, loaded, reasons
 
 
 @pytest.mark.parametrize(("tabs", "newline"), [(False, "\r\n"), (True, "\r\n"), (False, "\n")])
 @pytest.mark.parametrize("block_bytes", [1 << 20, 4096])
 def test_fast_lane_loads_what_the_thorough_lane_loads(tmp_path, block_bytes, tabs, newline):
-    """Same COPY text (rows, order, line numbers, escapes), same quarantine entries and reasons,
-    same duplicate candidates, whether a block is one whole file or a few dozen lines, and
-    whether cells hold tabs (their blocks go line by line) or not."""
+    """Same COPY text (rows, order, line numbers, escapes), same quarantine entries and reasons
+    (later copies of a key included), whether a block is one whole file or a few dozen lines,
+    and whether cells hold tabs (their blocks go line by line) or not."""
     contract = visits_contract()
     lines = mutated_lines(4000, seed=7, tabs=tabs)
     header = ";".join(contract.column_names)
@@ -200,19 +224,23 @@ def test_fast_lane_loads_what_the_thorough_lane_loads(tmp_path, block_bytes, tab
     thorough = load(contract, path, fast=False)
     assert fast == thorough
     by_blocks = sum(int(call.args[3].sum()) for call in copy_block.call_args_list)
-    escaped = sum("\\" in line for line in fast[0].splitlines())  # left to the thorough path
+    # Valid lines: those loaded and the later copies of a key. With a backslash, the thorough
+    # path took them.
+    duplicates = [json.loads(entry)[4] for entry in fast[1] if '"duplicate_key"' in entry]
+    escaped = sum("\\" in line for line in fast[0].splitlines())
+    escaped += sum(any("\\" in cell for cell in row.values()) for row in duplicates)
     if not tabs:  # every other valid line went by a block; with tabs, where a block has none
-        assert by_blocks == fast[2] - escaped > 1000
+        assert by_blocks == fast[2] + len(duplicates) - escaped > 1000
     elif block_bytes == 1 << 20:
         assert by_blocks == 0  # one block, with a tab: line by line
-    copied, quarantined, loaded, reasons, candidates = fast
+    copied, quarantined, loaded, reasons = fast
     assert loaded == copied.count("\n") > 1000
     assert "a\\\\b" in copied  # a backslash reaches COPY escaped (thorough path of that line)
     expected = {"missing_value", "unparseable_value", "unknown_code", "rule:chronology",
                 "rule:tries", "rule:served", "out_of_range", "malformed_row"}  # fmt: skip
     assert expected <= set(reasons)
-    assert sum(reasons.values()) == quarantined.count("\n")
-    assert candidates  # repeated keys were seen
+    assert sum(reasons.values()) == len(quarantined)
+    assert reasons["duplicate_key"] > 10  # repeated keys, some across blocks of 4 KiB
 
 
 def test_fast_lane_keeps_the_row_numbers_of_a_real_delivery(tmp_path):
@@ -224,12 +252,17 @@ def test_fast_lane_keeps_the_row_numbers_of_a_real_delivery(tmp_path):
     lines = [good.format(1), "", good.format(2), late.format(3), good.format(2), good.format(4)]
     path = tmp_path / "acc_queue__tickets_2026-03.csv"
     path.write_bytes(("\r\n".join([";".join(contract.column_names), *lines]) + "\r\n").encode())
-    copied, quarantined, loaded, reasons, candidates = load(contract, path, fast=True)
+    copied, quarantined, loaded, reasons = load(contract, path, fast=True)
     numbers = [int(line.rsplit("\t", 1)[1]) for line in copied.splitlines()]
-    assert numbers == [2, 4, 6, 7]
-    assert (loaded, reasons) == (4, Counter({"rule:chronology": 1}))
-    assert quarantined.startswith("[5, ")
-    assert candidates == [4, 6]  # ticket 2 twice: SQL then moves the later copy
+    assert numbers == [2, 4, 7]  # ticket 2 twice: the later copy is not sent
+    assert (loaded, reasons) == (3, Counter({"rule:chronology": 1, "duplicate_key": 1}))
+    entries = [json.loads(entry) for entry in quarantined]
+    assert [entry[0] for entry in entries] == [5, 6]
+    assert entries[0][2] == "rule:chronology"
+    assert entries[1][1:4] == [
+        "ticket_id", "duplicate_key", "ticket_id 'S00-20260302-0002' already on line 4"
+    ]  # fmt: skip
+    assert entries[1][4] == dict(zip(contract.column_names, lines[4].split(";"), strict=True))
 
 
 def test_fast_lane_takes_mixed_line_breaks_and_refuses_a_stray_carriage_return(tmp_path):

@@ -125,11 +125,15 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
     view: the rows live in `raw.<app>__<entity>__rows` with their batch and line only, and the
     file's name and checksum, the same for every row of a batch, come from `raw._batches`.
     Repeated on each row they took about 100 bytes a row, as much as the cells of a typical
-    record: a quarter of the database's work in a load, and of raw's size. A unique index on
-    (`_batch_id`, `_row_number`) lets the loader look at one batch without scanning the table's
-    history (the BRIN index it replaces was read whole: its new ranges are never summarised
-    during a load). A raw table of the first layout (provenance on every row) becomes this one
-    in place. Call in a transaction.
+    record: a quarter of the database's work in a load, and of raw's size. The table has no
+    unique index: a line of a delivery is one row by construction (the loader numbers the lines
+    and finds repeated natural keys before it sends them), and `rows_reconciled` checks that
+    raw holds exactly the rows the batches loaded. A unique index on (`_batch_id`,
+    `_row_number`) took 40 % of the server's work in a load (`benchmarks/README.md`, item 16).
+    A BRIN index on `_batch_id` (rows of a batch are written together and never deleted) lets
+    the trace and staging skip other batches' pages once vacuum has summarised them, for a few
+    percent of a load. A raw table of the first layout (provenance on every row) becomes this
+    one in place. Call in a transaction.
     """
     conn.execute("select pg_advisory_xact_lock(%s)", [DDL_LOCK])
     rows = sql.Identifier(RAW, rows_table(contract.table))
@@ -147,16 +151,12 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
             conn.execute(add.format(rows, sql.Identifier(column.name)))
     if kind != "v" or new_columns:
         _create_raw_view(conn, contract)
-    # A row is one line of one delivery: unique, and found by its batch in the index rather
-    # than by a scan of every month loaded before (duplicate search, trace, reconciliation).
-    index = sql.Identifier(f"{contract.table[:50]}__batch_row")
-    conn.execute(
-        sql.SQL("create unique index if not exists {} on {} (_batch_id, _row_number)").format(
-            index, rows
-        )
-    )
-    brin = sql.Identifier(RAW, f"{contract.table[:50]}__batch_brin")
-    conn.execute(sql.SQL("drop index if exists {}").format(brin))
+    brin = sql.Identifier(f"{contract.table[:50]}__batch_brin")
+    create = "create index if not exists {} on {} using brin (_batch_id)"
+    conn.execute(sql.SQL(create).format(brin, rows))
+    # The unique index of earlier versions (see above).
+    unique = sql.Identifier(RAW, f"{contract.table[:50]}__batch_row")
+    conn.execute(sql.SQL("drop index if exists {}").format(unique))
 
 
 def drop_raw_table(conn: psycopg.Connection, table: str) -> None:
@@ -165,9 +165,7 @@ def drop_raw_table(conn: psycopg.Connection, table: str) -> None:
     if kind is not None:
         drop = sql.SQL("drop view {}" if kind == "v" else "drop table {}")
         conn.execute(drop.format(sql.Identifier(RAW, table)))
-    conn.execute(
-        sql.SQL("drop table if exists {}").format(sql.Identifier(RAW, rows_table(table)))
-    )
+    conn.execute(sql.SQL("drop table if exists {}").format(sql.Identifier(RAW, rows_table(table))))
 
 
 def _relation_kind(conn: psycopg.Connection, name: str) -> str | None:
@@ -307,60 +305,6 @@ def close_batch(
             [supersedes, batch.batch_id],
         )
     return supersedes
-
-
-def quarantine_duplicates(
-    conn: psycopg.Connection, contract: Contract, batch: Batch, candidates: list[int]
-) -> int:
-    """Move the later copies of a natural key within the batch from raw to the quarantine.
-
-    `candidates` are the lines whose key hash repeats (the loader keeps 16 bytes a row, not the
-    keys): only those rows are read back and ranked by their real key, so a hash collision moves
-    nothing, and the loader's memory does not grow with the text of the keys. The first valid copy
-    (lowest line) stays; rows in the batch then have unique keys.
-    """
-    if not candidates:
-        return 0
-    ident, names = sql.Identifier, contract.natural_key
-    qualified = sql.SQL(", ").join(sql.SQL("t.{}").format(ident(name)) for name in names)
-    members = sql.SQL(", ").join(
-        sql.SQL("{}, t.{}").format(sql.Literal(name), ident(name)) for name in contract.column_names
-    )
-    statement = sql.SQL(
-        """
-        with copies as (
-            select t.ctid as row_id, t._row_number,
-                min(t._row_number) over (partition by {qualified}) as first_line
-            from {table} as t
-            where t._batch_id = %(batch)s::bigint and t._row_number = any(%(rows)s::integer[])
-        ), moved as (
-            delete from {table} as t using copies as c
-            where t.ctid = c.row_id and c._row_number > c.first_line
-            returning t.*, c.first_line
-        )
-        insert into raw._quarantine (batch_id, table_name, source_file, file_sha256, row_number,
-            field, reason, detail, record)
-        select %(batch)s::bigint, %(table_name)s::text, %(file)s::text, %(sha256)s::text,
-            t._row_number, %(field)s::text, 'duplicate_key',
-            %(key_names)s::text || ' ' || quote_literal(concat_ws('/', {qualified}))
-                || ' already on line ' || t.first_line,
-            jsonb_build_object({members})
-        from moved as t
-        """
-    ).format(qualified=qualified, members=members, table=ident(RAW, rows_table(contract.table)))
-    cursor = conn.execute(
-        statement,
-        {
-            "batch": batch.batch_id,
-            "rows": candidates,
-            "table_name": contract.table,
-            "file": batch.file,
-            "sha256": batch.sha256,
-            "field": names[0],
-            "key_names": ", ".join(names),
-        },
-    )
-    return cursor.rowcount
 
 
 def record_file(

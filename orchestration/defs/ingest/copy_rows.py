@@ -6,6 +6,10 @@ fast lane: each line is matched whole by the contract's `RowPattern`, a block of
 in polars (no Python code runs per valid line). Any other file, and every line the pattern does
 not match, takes the thorough lane: `RecordChecker` (its fast `passes`, then `problems`, the
 reference, which also says why a row is quarantined).
+
+A valid row whose natural key an earlier valid row of the file already has is quarantined as a
+duplicate before it is sent (`KeyLedger`): the first copy is loaded, nothing is deleted from raw
+afterwards, and raw needs no unique index to find it (see `batches.ensure_raw_table`).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from psycopg.types.json import Jsonb
 from orchestration.defs.ingest.batches import RAW, Batch, rows_table
 from sources.contracts import Contract
 from sources.readers import Table, without_line_break
-from sources.row_pattern import RowPattern, key_hashes, key_text, row_pattern_for
+from sources.row_pattern import RowPattern, key_text, row_pattern_for
 from sources.validation import RecordChecker
 
 # Written with each row (+ _loaded_at by default); the view raw.<table> adds the file and its
@@ -47,24 +51,27 @@ class RowSink:
     def __init__(self, contract: Contract, table: Table, batch: Batch, spool: IO[str]):
         self.checker = RecordChecker(contract)
         self.table, self.spool = table, spool
+        self.columns, self.key_names = contract.column_names, contract.natural_key
+        self.key_places = [self.columns.index(name) for name in contract.natural_key]
         self.batch_id = batch.batch_id
         self.load_columns = f"\t{batch.batch_id}\t"
         self.tabs = len(contract.column_names) - 1
         self.in_contract_order = _contract_order(table.header, contract.column_names)
-        self.pending: list[str] = []
+        self.pending: list[tuple[str, int, Sequence[str]]] = []  # COPY text, line, cells
         self.loaded = 0
         self.reasons = Counter[str]()
-        self.keys = KeyLedger(contract)
+        self.keys = KeyLedger()
 
     def check(self, row_number: int, cells: list[str]) -> None:
         """The thorough lane for one row, cells in the file's order."""
-        line = self.checked(row_number, cells)
-        if line is not None:
-            self.pending.append(f"{line}{self.load_columns}{row_number}\n")
+        checked = self.checked(row_number, cells)
+        if checked is not None:
+            self.pending.append((checked[0], row_number, checked[1]))
 
-    def checked(self, row_number: int, cells: list[str]) -> str | None:
-        """One row by the thorough lane: its cells as COPY text if valid (no load column, no line
-        break), else None and the row goes to the quarantine spool."""
+    def checked(self, row_number: int, cells: list[str]) -> tuple[str, Sequence[str]] | None:
+        """One row by the thorough lane: if valid, its cells as COPY text (no load column, no
+        line break) and in the contract's order; else None and the row goes to the quarantine
+        spool. Its key is not looked at yet (`admit`)."""
         row = self.in_contract_order(cells) if len(cells) == len(self.table.header) else None
         if row is None or not self.checker.passes(row):
             record = self.table.record(cells)
@@ -75,12 +82,27 @@ class RowSink:
                 self.spool.write(json.dumps(entry) + "\n")
                 return None
         assert row is not None  # a row of the wrong width is always a problem
-        self.keys.add(row, row_number)
         line = "\t".join(row)
         if line.count("\t") != self.tabs or _COPY_SPECIAL.search(line):
             line = "\t".join(map(copy_text, row))
-        self.loaded += 1
-        return line
+        return line, row
+
+    def admit(self, keys: pl.Series, numbers: np.ndarray, cells: Callable[[int], Sequence[str]]):
+        """Valid rows in the file's order, by their natural `keys` and line `numbers`: which ones
+        to load (a mask). A row whose key an earlier row of the file has goes to the quarantine
+        spool instead (`cells(i)`: its cells in the contract's order), naming that row's line."""
+        earlier = self.keys.admit(keys, numbers)
+        repeated = earlier >= 0
+        for place in np.flatnonzero(repeated).tolist():
+            row = cells(place)
+            key = "/".join(row[index] for index in self.key_places)
+            detail = f"{', '.join(self.key_names)} {_quoted(key)} already on line {earlier[place]}"
+            entry = [int(numbers[place]), self.key_names[0], "duplicate_key", detail]
+            record = _shown(dict(zip(self.columns, row, strict=True)))
+            self.spool.write(json.dumps([*entry, record]) + "\n")
+        self.reasons["duplicate_key"] += int(repeated.sum())
+        self.loaded += len(numbers) - int(repeated.sum())
+        return ~repeated
 
     def copy_block(
         self, lines: list[str], series: pl.Series, valid: np.ndarray, keys: pl.Series, first: int
@@ -91,35 +113,58 @@ class RowSink:
         through `checked` (blank lines carry no data)."""
         chosen = pl.Series(valid)
         numbers = pl.int_range(first, first + len(lines), eager=True).filter(chosen)
-        self.keys.add_hashes(key_hashes(keys.filter(chosen)), numbers)
-        self.loaded += len(numbers)
-        # The load columns as columns: polars writes the line numbers itself, tab-separated.
         copied = pl.DataFrame(
-            {"line": series.filter(chosen), "batch": self.batch_id, "number": numbers}
+            {"line": series.filter(chosen), "number": numbers, "key": keys.filter(chosen)}
         )
-        more: list[str] = []  # lines the thorough lane finds valid, and their numbers
-        numbers_more: list[int] = []
+        more: dict[int, Sequence[str]] = {}  # lines the thorough lane finds valid: their cells
+        more_lines: list[str] = []
         for place in np.flatnonzero(~valid).tolist():
             # Carriage returns that `UnquotedLines.split_lines` left in the line.
             text = without_line_break(lines[place], first + place)
             if text:  # a blank line carries no data
-                line = self.checked(first + place, text.split(TAB))
-                if line is not None:
-                    more.append(line)
-                    numbers_more.append(first + place)
+                checked = self.checked(first + place, text.split(TAB))
+                if checked is not None:
+                    more_lines.append(checked[0])
+                    more[first + place] = checked[1]
         if more:  # back to their places: rows keep the file's order
-            checked = {"line": more, "batch": self.batch_id, "number": numbers_more}
-            copied = pl.concat([copied, pl.DataFrame(checked)], how="vertical_relaxed")
+            keys_more = [self._key(row) for row in more.values()]
+            added = {"line": more_lines, "number": list(more), "key": keys_more}
+            copied = pl.concat([copied, pl.DataFrame(added)], how="vertical_relaxed")
             copied = copied.sort("number")
+        numbers = copied["number"].to_numpy()
+        kept = self.admit(
+            copied["key"],
+            numbers,
+            lambda place: more.get(int(numbers[place])) or copied["line"][place].split(TAB),
+        )
+        if not kept.all():
+            copied = copied.filter(pl.Series(kept))
+        # The load columns as columns: polars writes the line numbers itself, tab-separated.
+        batch = pl.lit(self.batch_id, dtype=pl.Int64).alias("batch")
         out = io.BytesIO()
-        copied.write_csv(out, include_header=False, quote_style="never", separator=TAB)
+        copied.select("line", batch, "number").write_csv(
+            out, include_header=False, quote_style="never", separator=TAB
+        )
         return out.getvalue()
 
     def flush(self, copy: psycopg.Copy) -> None:
-        """Send the pending COPY text in one write."""
-        if self.pending:
-            copy.write("".join(self.pending))
-            self.pending.clear()
+        """Send the pending rows of the thorough lane (their keys admitted) in one write."""
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        keys = pl.Series([self._key(row) for _, _, row in pending], dtype=pl.String)
+        numbers = np.fromiter((number for _, number, _ in pending), np.int64, len(pending))
+        kept = self.admit(keys, numbers, lambda place: pending[place][2])
+        copy.write(
+            "".join(
+                f"{line}{self.load_columns}{number}\n"
+                for (line, number, _), keep in zip(pending, kept.tolist(), strict=True)
+                if keep
+            )
+        )
+
+    def _key(self, row: Sequence[str]) -> str:
+        return key_text([row[place] for place in self.key_places])
 
 
 class SendingWriter(QueuedLibpqWriter):
@@ -138,11 +183,10 @@ class SendingWriter(QueuedLibpqWriter):
 
 def copy_valid_rows(
     conn: psycopg.Connection, contract: Contract, table: Table, batch: Batch, spool: IO[str]
-) -> tuple[int, Counter[str], list[int]]:
-    """COPY the valid rows of `table` to the raw table; spool the others with their problems.
-
-    Returns the rows loaded, the quarantine reasons, and the lines that may repeat a natural key.
-    """
+) -> tuple[int, Counter[str]]:
+    """COPY the valid rows of `table` to the raw table; spool the others with their problems,
+    the later copies of a natural key included. Returns the rows loaded and the quarantine
+    reasons."""
     sink = RowSink(contract, table, batch, spool)
     target = sql.SQL("copy {} ({}) from stdin").format(
         sql.Identifier(RAW, rows_table(contract.table)),
@@ -160,7 +204,7 @@ def copy_valid_rows(
                 if len(sink.pending) == COPY_ROWS_PER_WRITE:
                     sink.flush(copy)
         sink.flush(copy)
-    return sink.loaded, sink.reasons, sink.keys.candidates()
+    return sink.loaded, sink.reasons
 
 
 def _fast_lane(sink: RowSink, pattern: RowPattern, copy: psycopg.Copy) -> None:
@@ -193,54 +237,82 @@ def _fast_lane(sink: RowSink, pattern: RowPattern, copy: psycopg.Copy) -> None:
 
 
 class KeyLedger:
-    """The natural key of every row copied, as a 64-bit hash and the row's line: 16 bytes a row,
-    where a set of the keys themselves would grow with their text. Rows whose hash is seen more
-    than once are the only candidates for a duplicate key; SQL then compares their real keys.
-    Both lanes hash the same key text the same way (`row_pattern.key_text`, `key_hashes`); the
-    thorough lane's keys wait in a list and are hashed by thousands."""
+    """The natural key of every row admitted so far, to find a later copy before it is sent.
 
-    HASH_EVERY = 10_000
+    A key is kept as a 128-bit identity, two 64-bit hashes of its text (`key_text`) by polars
+    with two seeds, with the line of its first copy: 24 bytes a row, where a set of the keys
+    themselves would grow with their text. Two different keys share an identity with a chance
+    of about n² / 2¹²⁹ (10⁻²⁷ for a million rows): the odds md5 surrogate keys live with.
 
-    def __init__(self, contract: Contract):
-        names = contract.column_names
-        self.places = [names.index(name) for name in contract.natural_key]
-        self.hashes, self.rows = array("q"), array("q")  # grown in place, read by numpy views
-        self._keys: list[str] = []
-        self._key_rows: list[int] = []
+    Most keys are new, so each block is first tested against a Bloom filter of the identities
+    seen: 4 bits in one 64-bit word per key (one memory access), a word per key kept, rebuilt 4
+    times larger as keys come. Only the keys it may hold, and the keys repeated within the
+    block, are looked up in the ledger itself (a vectorised pass over it): about 1 new key in
+    50,000, and every repeated one."""
 
-    def add(self, row: Sequence[str], row_number: int) -> None:
-        self._keys.append(key_text([row[place] for place in self.places]))
-        self._key_rows.append(row_number)
-        if len(self._keys) == self.HASH_EVERY:
-            self._hash_pending()
+    FIRST_CAPACITY = 1 << 16  # keys the first filter is sized for
+    SEEDS = (0, 0x9E3779B97F4A7C15)
 
-    def add_hashes(self, hashes: np.ndarray, rows: pl.Series) -> None:
-        """Keys already hashed (`key_hashes`), with their lines."""
-        self.hashes.frombytes(np.ascontiguousarray(hashes, dtype=np.int64).view(np.uint8))
-        self.rows.frombytes(np.ascontiguousarray(rows.to_numpy(), dtype=np.int64).view(np.uint8))
+    def __init__(self) -> None:
+        self.high, self.low, self.rows = array("Q"), array("Q"), array("q")  # first copies
+        self.capacity = self.FIRST_CAPACITY
+        self.bloom = np.zeros(self.capacity, dtype=np.uint64)
 
-    def _hash_pending(self) -> None:
-        if self._keys:
-            hashes = key_hashes(pl.Series(self._keys, dtype=pl.String))
-            self.hashes.frombytes(np.ascontiguousarray(hashes).view(np.uint8))
-            self.rows.extend(self._key_rows)
-            self._keys, self._key_rows = [], []
+    def admit(self, keys: pl.Series, rows: np.ndarray) -> np.ndarray:
+        """Keys of valid rows in the file's order, and their lines: for each, the line of an
+        earlier row with the same key, or -1 (a new key, now remembered)."""
+        high, low = (keys.hash(seed=seed).to_numpy() for seed in self.SEEDS)
+        rows = np.asarray(rows, dtype=np.int64)
+        earlier = np.full(len(rows), -1, dtype=np.int64)
+        word, bits = self._bits(high, low)
+        suspects = self.bloom[word] & bits == bits
+        ordered = np.sort(high)  # repeated within the block: same first hash (`low` decides)
+        repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+        if len(repeated):
+            suspects |= np.isin(high, repeated)
+        if suspects.any():
+            places = np.flatnonzero(suspects)
+            identities = zip(high[places].tolist(), low[places].tolist(), strict=True)
+            first_here: dict[tuple[int, int], int] = {}
+            for place, identity, line in zip(
+                places.tolist(), identities, self._lines_of(high[places], low[places]), strict=True
+            ):
+                if line < 0:
+                    line = first_here.setdefault(identity, int(rows[place]))
+                    if line == rows[place]:
+                        continue  # the first copy
+                earlier[place] = line
+        new = earlier < 0
+        self._remember(high[new], low[new], rows[new])
+        return earlier
 
-    def candidates(self) -> list[int]:
-        """Lines of the rows whose key hash is not unique (every copy, the first included)."""
-        self._hash_pending()
-        if len(self.hashes) < 2:
-            return []
-        hashes = np.frombuffer(self.hashes, dtype=np.int64)
-        order = np.argsort(hashes)  # a set of lines is returned: no need for a stable sort
-        ordered = hashes[order]
-        repeated = ordered[1:] == ordered[:-1]
-        if not repeated.any():
-            return []
-        chosen = np.zeros(len(ordered), dtype=bool)
-        chosen[1:] |= repeated
-        chosen[:-1] |= repeated
-        return np.frombuffer(self.rows, dtype=np.int64)[order[chosen]].tolist()
+    def _lines_of(self, high: np.ndarray, low: np.ndarray) -> list[int]:
+        """The line of each identity's first copy in the ledger, or -1."""
+        held = np.frombuffer(self.high, dtype=np.uint64) if self.high else np.empty(0, np.uint64)
+        places = np.flatnonzero(np.isin(held, high)).tolist()
+        found = {(self.high[place], self.low[place]): self.rows[place] for place in places}
+        return [found.get(pair, -1) for pair in zip(high.tolist(), low.tolist(), strict=True)]
+
+    def _remember(self, high: np.ndarray, low: np.ndarray, rows: np.ndarray) -> None:
+        self.high.frombytes(np.ascontiguousarray(high).view(np.uint8))
+        self.low.frombytes(np.ascontiguousarray(low).view(np.uint8))
+        self.rows.frombytes(np.ascontiguousarray(rows).view(np.uint8))
+        if len(self.high) > self.capacity:  # rebuilt larger, from every identity kept
+            while len(self.high) > self.capacity:
+                self.capacity *= 4
+            self.bloom = np.zeros(self.capacity, dtype=np.uint64)
+            high = np.frombuffer(self.high, dtype=np.uint64)
+            low = np.frombuffer(self.low, dtype=np.uint64)
+        np.bitwise_or.at(self.bloom, *self._bits(high, low))
+
+    def _bits(self, high: np.ndarray, low: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each identity's word of the filter (from `high`) and its 4 bits there (from `low`)."""
+        word = (high & np.uint64(len(self.bloom) - 1)).astype(np.intp)
+        one, six = np.uint64(1), np.uint64(63)
+        bits = one << (low & six)
+        for shift in (6, 12, 18):
+            bits |= one << ((low >> np.uint64(shift)) & six)
+        return word, bits
 
 
 def copy_text(text: str) -> str:
@@ -260,9 +332,19 @@ def _contract_order(
 
 def _quarantine_entry(row_number: int, record: dict[str, str], problems: list) -> list:
     first = problems[0]
-    # jsonb cannot hold NUL: show it as a visible symbol rather than lose the row.
-    shown = {name: value.replace("\x00", "\N{SYMBOL FOR NULL}") for name, value in record.items()}
-    return [row_number, first.field, first.reason, "; ".join(p.detail for p in problems), shown]
+    detail = "; ".join(p.detail for p in problems)
+    return [row_number, first.field, first.reason, detail, _shown(record)]
+
+
+def _shown(record: dict[str, str]) -> dict[str, str]:
+    """jsonb cannot hold NUL: show it as a visible symbol rather than lose the row."""
+    return {name: value.replace("\x00", "\N{SYMBOL FOR NULL}") for name, value in record.items()}
+
+
+def _quoted(text: str) -> str:
+    """A key as SQL's `quote_literal` writes it, as the quarantine's details always have."""
+    quoted = "'" + text.replace("'", "''").replace("\\", "\\\\") + "'"
+    return f"E{quoted}" if "\\" in text else quoted
 
 
 def copy_quarantined_rows(conn: psycopg.Connection, spool: IO[str], batch: Batch) -> None:

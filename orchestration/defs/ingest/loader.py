@@ -34,7 +34,6 @@ from orchestration.defs.ingest.batches import (
     ensure_raw_table,
     file_status,
     open_batch,
-    quarantine_duplicates,
     record_file,
 )
 from sources.contracts import Contract, delivery_period, open_delivery
@@ -167,13 +166,9 @@ def _load_rows(
         tempfile.SpooledTemporaryFile(QUARANTINE_SPOOL_BYTES, "w+", encoding="utf-8") as spool,
     ):
         warnings = _extra_columns(table.header, contract)
-        loaded, reasons, candidates = copy_valid_rows(conn, contract, table, batch, spool)
+        loaded, reasons = copy_valid_rows(conn, contract, table, batch, spool)
         spool.seek(0)
         copy_quarantined_rows(conn, spool, batch)
-    duplicates = quarantine_duplicates(conn, contract, batch, candidates)
-    if duplicates:
-        loaded -= duplicates
-        reasons["duplicate_key"] += duplicates
     quarantined = sum(reasons.values())
     supersedes = close_batch(conn, batch, loaded, quarantined, warnings)
     return replace(
