@@ -34,6 +34,7 @@ from sources.file_spec import FileSpec
 
 TAB = "\t"
 KEY_SEPARATOR = "\x1f"  # between the cells of a composite natural key, before it is hashed
+KEY_SEEDS = (0, 0x9E3779B97F4A7C15)  # two 64-bit hashes of a key's text: its 128-bit identity
 MAX_CODES_IN_PATTERN = 64  # longer lists are checked against a set, on the column
 _SEPARATORS = "[ \u00a0\u202f]"  # thousands separators, as `cells.parse_integer` removes them
 _TIME_RANGES = {"HH": "(?:[01][0-9]|2[0-3])", "MM": "[0-5][0-9]", "SS": "[0-5][0-9]"}
@@ -128,7 +129,8 @@ class RowPattern:
 
     def check_block(self, lines: pl.Series) -> Block:
         """A block's lines, delimiters as tabs: the verdict of `fullmatch` then `holds` on each
-        line (blank lines are not rows: False), and each line's natural key (`key_text`)."""
+        line (blank lines are not rows: False), and the identity of each line's natural key
+        (`key_identities` of its `key_text`), hashed in the same pass."""
         data = pl.DataFrame({"line": lines}).lazy()
         if self._places:  # the checked columns, split out once (null past a line's end)
             cells = pl.col("cells")  # computed once, then read by each column
@@ -153,10 +155,10 @@ class RowPattern:
         ]
         cells = data.collect() if fallbacks else None  # with a check that has no column form
         verdict = (cells.lazy() if cells is not None else data).select(
-            valid=valid.fill_null(False), key=key
+            valid=valid.fill_null(False), **_identity_columns(key)
         )
         verdict = verdict.collect()
-        block = Block(verdict["valid"].to_numpy(), verdict["key"])
+        block = Block(verdict["valid"].to_numpy(), verdict["high"], verdict["low"])
         for row_check in fallbacks:  # the row form, on each line still valid
             block.valid &= _row_verdicts(cells, row_check, block.valid)
         return block
@@ -257,7 +259,8 @@ class Block:
     """The verdict of a block's lines (`RowPattern.check_block`)."""
 
     valid: np.ndarray  # of bool, a line each
-    keys: pl.Series  # each line's natural key, as `key_text` writes it
+    high: pl.Series  # each line's key identity (`key_identities`): its first 64 bits
+    low: pl.Series  # and its last 64
 
 
 def _cell_name(index: int) -> str:
@@ -294,9 +297,15 @@ def key_text(cells: Sequence[str]) -> str:
     return cells[0] if len(cells) == 1 else KEY_SEPARATOR.join(cells)
 
 
-def key_hashes(keys: pl.Series) -> np.ndarray:
-    """64-bit hashes of key texts, the same for the same text within a process (polars)."""
-    return keys.hash(seed=0).to_numpy().view(np.int64)
+def key_identities(keys: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The 128-bit identity of each key text (`key_text`) as two arrays of 64-bit hashes, the
+    same within a process as `RowPattern.check_block` gives (polars; tests hold them equal)."""
+    identity = keys.to_frame("key").select(**_identity_columns(pl.col("key")))
+    return identity["high"].to_numpy(), identity["low"].to_numpy()
+
+
+def _identity_columns(key: pl.Expr) -> dict[str, pl.Expr]:
+    return {name: key.hash(seed) for name, seed in zip(("high", "low"), KEY_SEEDS, strict=True)}
 
 
 def _column(

@@ -23,7 +23,7 @@ from orchestration.defs.ingest import copy_rows
 from orchestration.defs.ingest.batches import Batch
 from sources.contracts import Contract, RecordChecker, load_contract, open_delivery
 from sources.readers import FileRefusedError
-from sources.row_pattern import RowPattern, key_text
+from sources.row_pattern import RowPattern, key_identities, key_text
 
 SITES = [f"S{number:02d}" for number in range(70)]  # more than the pattern holds: a set lookup
 DESKS = [f"D{number:02d}" for number in range(70)]
@@ -129,14 +129,17 @@ def test_block_verdict_is_the_line_verdict(seed):
     assert len(rules_only) > 50
 
 
-def test_both_lanes_write_a_key_alike():
-    """The ledger finds a repeated key whichever lane each copy took."""
+def test_both_lanes_identify_a_key_alike():
+    """The ledger finds a repeated key whichever lane each copy took: the block's identities
+    (hashed in its query) are those of the keys as the thorough lane writes them."""
     contract = visits_contract()
     pattern = RowPattern(contract, RecordChecker(contract).allowed)
     lines = pl.Series(["S03\t17\trest", "S03\t1\t7", "S031\t7\t"], dtype=pl.String)
-    by_block = pattern.check_block(lines).keys.to_list()
-    by_row = [["S03", "17"], ["S03", "1"], ["S031", "7"]]
-    assert by_block == [key_text(cells) for cells in by_row]
+    block = pattern.check_block(lines)
+    by_block = list(zip(block.high.to_list(), block.low.to_list(), strict=True))
+    by_row = key_identities(pl.Series([key_text(["S03", "17"]), key_text(["S03", "1"]),
+                                       key_text(["S031", "7"])]))  # fmt: skip
+    assert by_block == list(zip(*(part.tolist() for part in by_row), strict=True))
     assert len(set(by_block)) == 3
 
 
@@ -153,7 +156,8 @@ def test_the_key_ledger_names_the_first_copy_of_each_key(chunk):
         ledger, found = copy_rows.KeyLedger(), []
     for start in range(0, len(keys), chunk):
         chunk_keys = pl.Series(keys[start : start + chunk], dtype=pl.String)
-        found += ledger.admit(chunk_keys, np.array(lines[start : start + chunk])).tolist()
+        chunk_lines = np.array(lines[start : start + chunk])
+        found += ledger.admit(*key_identities(chunk_keys), chunk_lines).tolist()
     first: dict[str, int] = {}
     expected = []
     for key, line in zip(keys, lines, strict=True):
@@ -223,7 +227,7 @@ def test_fast_lane_loads_what_the_thorough_lane_loads(tmp_path, block_bytes, tab
         fast = load(contract, path, fast=True)
     thorough = load(contract, path, fast=False)
     assert fast == thorough
-    by_blocks = sum(int(call.args[3].sum()) for call in copy_block.call_args_list)
+    by_blocks = sum(int(call.args[3].valid.sum()) for call in copy_block.call_args_list)
     # Valid lines: those loaded and the later copies of a key. With a backslash, the thorough
     # path took them.
     duplicates = [json.loads(entry)[4] for entry in fast[1] if '"duplicate_key"' in entry]

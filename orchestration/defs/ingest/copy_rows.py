@@ -33,7 +33,7 @@ from psycopg.types.json import Jsonb
 from orchestration.defs.ingest.batches import RAW, Batch, rows_table
 from sources.contracts import Contract
 from sources.readers import Table, without_line_break
-from sources.row_pattern import RowPattern, key_text, row_pattern_for
+from sources.row_pattern import Block, RowPattern, key_identities, key_text, row_pattern_for
 from sources.validation import RecordChecker
 
 # Written with each row (+ _loaded_at by default); the view raw.<table> adds the file and its
@@ -60,7 +60,8 @@ class RowSink:
         self.pending: list[tuple[str, int, Sequence[str]]] = []  # COPY text, line, cells
         self.loaded = 0
         self.reasons = Counter[str]()
-        self.keys = KeyLedger()
+        size = table.unquoted.path.stat().st_size if table.unquoted is not None else 0
+        self.keys = KeyLedger(expected=size // KeyLedger.BYTES_PER_ROW)
 
     def check(self, row_number: int, cells: list[str]) -> None:
         """The thorough lane for one row, cells in the file's order."""
@@ -87,11 +88,17 @@ class RowSink:
             line = "\t".join(map(copy_text, row))
         return line, row
 
-    def admit(self, keys: pl.Series, numbers: np.ndarray, cells: Callable[[int], Sequence[str]]):
-        """Valid rows in the file's order, by their natural `keys` and line `numbers`: which ones
-        to load (a mask). A row whose key an earlier row of the file has goes to the quarantine
-        spool instead (`cells(i)`: its cells in the contract's order), naming that row's line."""
-        earlier = self.keys.admit(keys, numbers)
+    def admit(
+        self,
+        identities: tuple[np.ndarray, np.ndarray],
+        numbers: np.ndarray,
+        cells: Callable[[int], Sequence[str]],
+    ) -> np.ndarray:
+        """Valid rows in the file's order, by their key `identities` and line `numbers`: which
+        ones to load (a mask). A row whose key an earlier row of the file has goes to the
+        quarantine spool instead (`cells(i)`: its cells in the contract's order), naming that
+        row's line."""
+        earlier = self.keys.admit(*identities, numbers)
         repeated = earlier >= 0
         for place in np.flatnonzero(repeated).tolist():
             row = cells(place)
@@ -104,17 +111,21 @@ class RowSink:
         self.loaded += len(numbers) - int(repeated.sum())
         return ~repeated
 
-    def copy_block(
-        self, lines: list[str], series: pl.Series, valid: np.ndarray, keys: pl.Series, first: int
-    ) -> bytes:
+    def copy_block(self, lines: list[str], series: pl.Series, block: Block, first: int) -> bytes:
         """A block of the fast lane (delimiters already tabs), from line `first`: its COPY text,
-        UTF-8, rows in the file's order. `lines` as a list and as a `series`, `valid` their verdict,
-        `keys` their natural keys. Valid lines get their load columns in polars; the others go
+        UTF-8, rows in the file's order. `lines` as a list and as a `series`, `block` their
+        verdict and key identities. Valid lines get their load columns in polars; the others go
         through `checked` (blank lines carry no data)."""
+        valid = block.valid
         chosen = pl.Series(valid)
         numbers = pl.int_range(first, first + len(lines), eager=True).filter(chosen)
         copied = pl.DataFrame(
-            {"line": series.filter(chosen), "number": numbers, "key": keys.filter(chosen)}
+            {
+                "line": series.filter(chosen),
+                "number": numbers,
+                "high": block.high.filter(chosen),
+                "low": block.low.filter(chosen),
+            }
         )
         more: dict[int, Sequence[str]] = {}  # lines the thorough lane finds valid: their cells
         more_lines: list[str] = []
@@ -127,13 +138,13 @@ class RowSink:
                     more_lines.append(checked[0])
                     more[first + place] = checked[1]
         if more:  # back to their places: rows keep the file's order
-            keys_more = [self._key(row) for row in more.values()]
-            added = {"line": more_lines, "number": list(more), "key": keys_more}
+            high, low = key_identities(pl.Series([self._key(row) for row in more.values()]))
+            added = {"line": more_lines, "number": list(more), "high": high, "low": low}
             copied = pl.concat([copied, pl.DataFrame(added)], how="vertical_relaxed")
             copied = copied.sort("number")
         numbers = copied["number"].to_numpy()
         kept = self.admit(
-            copied["key"],
+            (copied["high"].to_numpy(), copied["low"].to_numpy()),
             numbers,
             lambda place: more.get(int(numbers[place])) or copied["line"][place].split(TAB),
         )
@@ -154,7 +165,7 @@ class RowSink:
         pending, self.pending = self.pending, []
         keys = pl.Series([self._key(row) for _, _, row in pending], dtype=pl.String)
         numbers = np.fromiter((number for _, number, _ in pending), np.int64, len(pending))
-        kept = self.admit(keys, numbers, lambda place: pending[place][2])
+        kept = self.admit(key_identities(keys), numbers, lambda place: pending[place][2])
         copy.write(
             "".join(
                 f"{line}{self.load_columns}{number}\n"
@@ -232,36 +243,36 @@ def _fast_lane(sink: RowSink, pattern: RowPattern, copy: psycopg.Copy) -> None:
         # refuses the file there.
         lines = unquoted.split_lines(tabbed, first_line, line_feeds)
         series = pl.Series("line", lines, dtype=pl.String)
-        block = pattern.check_block(series)
-        copy.write(sink.copy_block(lines, series, block.valid, block.keys, first_line))
+        copy.write(sink.copy_block(lines, series, pattern.check_block(series), first_line))
 
 
 class KeyLedger:
     """The natural key of every row admitted so far, to find a later copy before it is sent.
 
-    A key is kept as a 128-bit identity, two 64-bit hashes of its text (`key_text`) by polars
-    with two seeds, with the line of its first copy: 24 bytes a row, where a set of the keys
+    A key is kept as its 128-bit identity (`row_pattern.key_identities`: two 64-bit hashes of
+    its text by polars), with the line of its first copy: 24 bytes a row, where a set of the keys
     themselves would grow with their text. Two different keys share an identity with a chance
     of about n² / 2¹²⁹ (10⁻²⁷ for a million rows): the odds md5 surrogate keys live with.
 
     Most keys are new, so each block is first tested against a Bloom filter of the identities
-    seen: 4 bits in one 64-bit word per key (one memory access), a word per key kept, rebuilt 4
-    times larger as keys come. Only the keys it may hold, and the keys repeated within the
-    block, are looked up in the ledger itself (a vectorised pass over it): about 1 new key in
-    50,000, and every repeated one."""
+    seen: 4 bits in one 64-bit word per key (one memory access). It has a word per key expected
+    (one per 64 bytes of a delimited file), and is rebuilt 4 times larger if more keys come.
+    Only the keys it may hold, and the keys repeated within the block, are looked up in the
+    ledger itself (a vectorised pass over it): every repeated key, and 1 new key in 30,000
+    with the filter half full (1 in 6,000 full)."""
 
-    FIRST_CAPACITY = 1 << 16  # keys the first filter is sized for
-    SEEDS = (0, 0x9E3779B97F4A7C15)
+    FIRST_CAPACITY = 1 << 16  # keys the smallest filter is sized for
+    BYTES_PER_ROW = 64  # fewer than most records take: a delimited file's keys, at most
 
-    def __init__(self) -> None:
+    def __init__(self, expected: int = 0) -> None:
+        """`expected`: how many keys to size the filter for (a power of two at least)."""
         self.high, self.low, self.rows = array("Q"), array("Q"), array("q")  # first copies
-        self.capacity = self.FIRST_CAPACITY
+        self.capacity = max(self.FIRST_CAPACITY, 1 << max(expected - 1, 0).bit_length())
         self.bloom = np.zeros(self.capacity, dtype=np.uint64)
 
-    def admit(self, keys: pl.Series, rows: np.ndarray) -> np.ndarray:
-        """Keys of valid rows in the file's order, and their lines: for each, the line of an
-        earlier row with the same key, or -1 (a new key, now remembered)."""
-        high, low = (keys.hash(seed=seed).to_numpy() for seed in self.SEEDS)
+    def admit(self, high: np.ndarray, low: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Key identities of valid rows in the file's order, and their lines: for each, the
+        line of an earlier row with the same key, or -1 (a new key, now remembered)."""
         rows = np.asarray(rows, dtype=np.int64)
         earlier = np.full(len(rows), -1, dtype=np.int64)
         word, bits = self._bits(high, low)
