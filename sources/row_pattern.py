@@ -33,7 +33,9 @@ from sources.contracts import Column, ColumnType, Contract, OrderRule, RequiredW
 from sources.file_spec import FileSpec
 
 TAB = "\t"
-KEY_SEPARATOR = "\x1f"  # between the cells of a composite natural key, before it is hashed
+# Between the cells of a composite natural key, before it is hashed: NUL, which no valid cell
+# holds (PostgreSQL's text cannot), so that two different keys never give the same text.
+KEY_SEPARATOR = "\x00"
 KEY_SEEDS = (0, 0x9E3779B97F4A7C15)  # two 64-bit hashes of a key's text: its 128-bit identity
 MAX_CODES_IN_PATTERN = 64  # longer lists are checked against a set, on the column
 _SEPARATORS = "[ \u00a0\u202f]"  # thousands separators, as `cells.parse_integer` removes them
@@ -293,7 +295,8 @@ def _row_verdicts(data: pl.DataFrame, check: Callable[[Groups], bool], valid: np
 
 
 def key_text(cells: Sequence[str]) -> str:
-    """A natural key as `RowPattern.check_block` gives it: the cells joined by `KEY_SEPARATOR`."""
+    """A natural key as `RowPattern.check_block` gives it: the cells joined by `KEY_SEPARATOR`
+    (one text per key: a valid cell never holds the separator)."""
     return cells[0] if len(cells) == 1 else KEY_SEPARATOR.join(cells)
 
 

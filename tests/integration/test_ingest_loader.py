@@ -30,6 +30,7 @@ from orchestration.defs.ingest.loader import (
     ensure_raw_table,
     load_file,
 )
+from orchestration.defs.quality.definitions import reconcile, reconciled
 from orchestration.warehouse import Role, role_url
 from sources.contracts import Column, ColumnType, Contract, load_contract
 from sources.generator import generate_landing
@@ -497,6 +498,30 @@ def test_ingest_quarantines_the_later_copy_of_a_duplicated_row(loader, landing, 
     assert record == ("Guichet 9",)  # the row as delivered, for whoever fixes the export
 
 
+def test_the_reconciliation_fails_on_a_line_stored_twice(loader, delivery, tmp_path):
+    """Raw has no unique index (the loader sends each line once): `rows_reconciled` is what
+    would see a line of a delivery stored twice, even with another row missing."""
+    report = load_file(loader, CONTRACT, delivery.files[0].path, tmp_path / "archive")
+    counts = reconcile(loader, CONTRACT.table)
+    assert reconciled(counts)
+    assert counts["rows_present_in_raw"] == counts["distinct_lines_in_raw"] >= report.rows_loaded
+    rows = f"raw.{CONTRACT.table}__rows"
+    with loader.transaction(force_rollback=True):
+        loader.execute(
+            f"delete from {rows} where ctid = (select min(ctid) from {rows}"
+            " where _batch_id = %s and _row_number > 2)",
+            [report.batch_id],
+        )
+        loader.execute(
+            f"insert into {rows} select * from {rows} where _batch_id = %s and _row_number = 2",
+            [report.batch_id],
+        )
+        counts = reconcile(loader, CONTRACT.table)
+        assert counts["rows_present_in_raw"] == counts["rows_loaded"]  # the total alone agrees
+        assert counts["distinct_lines_in_raw"] == counts["rows_loaded"] - 1
+        assert not reconciled(counts)
+
+
 def test_ingest_quarantines_rows_with_unknown_site(loader, landing, seed, tmp_path):
     rows = [ticket(seed, 1, site_id="S99"), ticket(seed, 2, site_id="SOO"), ticket(seed, 3)]
     report = load_file(loader, CONTRACT, tickets_file(landing, rows), tmp_path / "archive")
@@ -572,7 +597,7 @@ def test_ingest_streams_a_file_far_larger_than_the_others(
     loader's memory must not follow the file, since rows stream to COPY block by block and only
     the key ledger grows (24 bytes a key, and its Bloom filter 8 bytes, sized ahead). Any reader
     of the whole file needs at least the file's size again, several times for a DataFrame; here
-    the peak grows by less than three quarters of what the file grows by (about 0.4 measured).
+    the peak grows by less than three quarters of what the file grows by (about 0.5 measured).
     Each load runs in a process of its own: its peak resident memory (`VmHWM`) counts polars'
     native buffers, which `tracemalloc` does not see, and nothing of the test's own."""
     measured = []

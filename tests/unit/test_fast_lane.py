@@ -166,6 +166,18 @@ def test_the_key_ledger_names_the_first_copy_of_each_key(chunk):
     assert found == expected
     assert 500 < found.count(-1) < len(keys) - 500
     assert ledger.capacity == 4096
+    # Chunks of several look-ups sort the ledger (searched by bisection, then its new keys).
+    assert (len(ledger.sorted_high) > 0) == (chunk > 1)
+
+
+def test_two_composite_keys_never_share_a_text():
+    """A cell may hold any character but NUL (PostgreSQL's text cannot), so a composite key
+    joined by NUL is one text per key: ("x\x1fy", "z") and ("x", "y\x1fz") are two keys."""
+    pairs = [["x\x1fy", "z"], ["x", "y\x1fz"], ["x;y", "z"], ["x", "y;z"], ["x", "yz"]]
+    keys = [key_text(pair) for pair in pairs]
+    assert len(set(keys)) == len(pairs)
+    ledger = copy_rows.KeyLedger()
+    assert ledger.admit(*key_identities(pl.Series(keys)), np.arange(2, 7)).tolist() == [-1] * 5
 
 
 class Written(io.StringIO):

@@ -130,9 +130,11 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
     and finds repeated natural keys before it sends them), and `rows_reconciled` checks that
     raw holds exactly the rows the batches loaded. A unique index on (`_batch_id`,
     `_row_number`) took 40 % of the server's work in a load (`benchmarks/README.md`, item 16).
-    A BRIN index on `_batch_id` (rows of a batch are written together and never deleted) lets
-    the trace and staging skip other batches' pages once vacuum has summarised them, for a few
-    percent of a load. A raw table of the first layout (provenance on every row) becomes this
+    The trace joins a value's observations to raw by (`_batch_id`, `_row_number`) with a scan
+    of the record type's raw table (months of one record type: well under a second at the
+    commune's volumes). A BRIN index on `_batch_id` (rows of a batch are written together and
+    never deleted) lets a query for given batches skip the others' pages once vacuum has
+    summarised them, for a few percent of a load. A raw table of the first layout (provenance on every row) becomes this
     one in place. Call in a transaction.
     """
     conn.execute("select pg_advisory_xact_lock(%s)", [DDL_LOCK])

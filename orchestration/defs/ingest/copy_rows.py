@@ -107,7 +107,8 @@ class RowSink:
             entry = [int(numbers[place]), self.key_names[0], "duplicate_key", detail]
             record = _shown(dict(zip(self.columns, row, strict=True)))
             self.spool.write(json.dumps([*entry, record]) + "\n")
-        self.reasons["duplicate_key"] += int(repeated.sum())
+        if repeated.any():
+            self.reasons["duplicate_key"] += int(repeated.sum())
         self.loaded += len(numbers) - int(repeated.sum())
         return ~repeated
 
@@ -223,10 +224,11 @@ def _fast_lane(sink: RowSink, pattern: RowPattern, copy: psycopg.Copy) -> None:
 
     Per block: its delimiters become tabs (COPY's), `RowPattern.check_block` gives the verdict
     of every line in polars (the contract's expression, then the cross-field checks on the
-    columns they name), and `RowSink.copy_block` the COPY text of the valid lines, key hashes
-    and line numbers included. Rows keep the file's order; an invalid or blank line is handled
-    exactly as in the line by line lane. A block holding a tab (inside a cell, where it is not
-    the delimiter) goes line by line: its tabs would end cells.
+    columns they name) and the identity of its key, and `RowSink.copy_block` the COPY text of
+    the valid lines whose key is new (`admit`), line numbers included. Rows keep the file's
+    order; an invalid or blank line is handled exactly as in the line by line lane. A block
+    holding a tab (inside a cell, where it is not the delimiter) goes line by line: its tabs
+    would end cells.
     """
     unquoted = sink.table.unquoted
     assert unquoted is not None
@@ -256,10 +258,13 @@ class KeyLedger:
 
     Most keys are new, so each block is first tested against a Bloom filter of the identities
     seen: 4 bits in one 64-bit word per key (one memory access). It has a word per key expected
-    (one per 64 bytes of a delimited file), and is rebuilt 4 times larger if more keys come.
-    Only the keys it may hold, and the keys repeated within the block, are looked up in the
-    ledger itself (a vectorised pass over it): every repeated key, and 1 new key in 30,000
-    with the filter half full (1 in 6,000 full)."""
+    (one per 64 bytes of a delimited file, rounded up to a power of two: 8 to 16 bytes per 64
+    bytes of file), and is rebuilt 4 times larger if more keys come. Only the keys it may hold,
+    and the keys repeated within the block, are looked up in the ledger itself: every repeated
+    key, and 1 new key in 30,000 with the filter half full (1 in 6,000 full). A few look-ups
+    scan the keys added since the last sort (vectorised); when scanning would cost more than
+    sorting, those keys are sorted and merged into the sorted part, searched by bisection (16
+    more bytes a key), so a file of repeated rows costs a few sorts, not a scan per row."""
 
     FIRST_CAPACITY = 1 << 16  # keys the smallest filter is sized for
     BYTES_PER_ROW = 64  # fewer than most records take: a delimited file's keys, at most
@@ -267,6 +272,9 @@ class KeyLedger:
     def __init__(self, expected: int = 0) -> None:
         """`expected`: how many keys to size the filter for (a power of two at least)."""
         self.high, self.low, self.rows = array("Q"), array("Q"), array("q")  # first copies
+        # The first `len(sorted_high)` keys, by `high`: their values and places in the arrays.
+        self.sorted_high = np.empty(0, dtype=np.uint64)
+        self.sorted_at = np.empty(0, dtype=np.int64)
         self.capacity = max(self.FIRST_CAPACITY, 1 << max(expected - 1, 0).bit_length())
         self.bloom = np.zeros(self.capacity, dtype=np.uint64)
 
@@ -300,9 +308,29 @@ class KeyLedger:
     def _lines_of(self, high: np.ndarray, low: np.ndarray) -> list[int]:
         """The line of each identity's first copy in the ledger, or -1."""
         held = np.frombuffer(self.high, dtype=np.uint64) if self.high else np.empty(0, np.uint64)
-        places = np.flatnonzero(np.isin(held, high)).tolist()
+        done = len(self.sorted_high)
+        if len(high) * (len(held) - done) > 4 * len(held):  # scanning would cost more
+            self._sort(held)
+            done = len(held)
+        left = np.searchsorted(self.sorted_high, high, "left")
+        right = np.searchsorted(self.sorted_high, high, "right")
+        places = [
+            int(place)
+            for first, last in zip(left.tolist(), right.tolist(), strict=True)
+            for place in self.sorted_at[first:last]
+        ]
+        places += (done + np.flatnonzero(np.isin(held[done:], high))).tolist()
         found = {(self.high[place], self.low[place]): self.rows[place] for place in places}
         return [found.get(pair, -1) for pair in zip(high.tolist(), low.tolist(), strict=True)]
+
+    def _sort(self, held: np.ndarray) -> None:
+        """Merge the keys added since the last sort into the sorted part."""
+        done = len(self.sorted_high)
+        order = np.argsort(held[done:])
+        merged = np.concatenate((self.sorted_high, held[done:][order]))
+        at = np.concatenate((self.sorted_at, done + order))
+        merge = np.argsort(merged, kind="stable")  # two sorted runs: a linear merge (timsort)
+        self.sorted_high, self.sorted_at = merged[merge], at[merge]
 
     def _remember(self, high: np.ndarray, low: np.ndarray, rows: np.ndarray) -> None:
         self.high.frombytes(np.ascontiguousarray(high).view(np.uint8))

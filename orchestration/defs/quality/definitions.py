@@ -4,6 +4,7 @@ staging/`); dbt tests, the marts' singular tests included, come with the dbt ass
 Checks are blocking: an ERROR stops everything downstream of the checked asset."""
 
 import dagster as dg
+import psycopg
 from psycopg import sql
 
 from orchestration.defs.ingest.batches import rows_table
@@ -32,32 +33,46 @@ def build_reconciliation_check(contract: Contract) -> dg.AssetChecksDefinition:
         name="rows_reconciled",
         blocking=True,
         description="Nothing lost: for every batch, rows in = rows loaded + rows quarantined, and "
-        "the raw table holds exactly the rows the batches say they loaded.",
+        "the raw table holds exactly the rows the batches say they loaded, each line of a "
+        "delivery once.",
     )
     def rows_reconciled(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         """Compare the batch ledger with the rows actually present in raw."""
         with warehouse.connect(Role.AUDITOR) as conn:
-            ledger = conn.execute(RECONCILE, [contract.table]).fetchone()
-            present = conn.execute(
-                sql.SQL("select count(*) from {}").format(
-                    sql.Identifier("raw", rows_table(contract.table))  # every stored row
-                )
-            ).fetchone()[0]
-        rows_in, loaded, quarantined, batches = ledger
-        passed = rows_in == loaded + quarantined and present == loaded
+            counts = reconcile(conn, contract.table)
         return dg.AssetCheckResult(
-            passed=bool(passed),
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={
-                "batches": batches,
-                "rows_in": rows_in,
-                "rows_loaded": loaded,
-                "rows_quarantined": quarantined,
-                "rows_present_in_raw": present,
-            },
+            passed=reconciled(counts), severity=dg.AssetCheckSeverity.ERROR, metadata=counts
         )
 
     return rows_reconciled
+
+
+def reconcile(conn: psycopg.Connection, table: str) -> dict[str, int]:
+    """The batch ledger's counts for `table` beside the rows stored in raw: all of them, and
+    the distinct lines of a delivery among them (the loader sends each line once; raw has no
+    unique index to refuse a second copy, see `batches.ensure_raw_table`)."""
+    rows_in, loaded, quarantined, batches = conn.execute(RECONCILE, [table]).fetchone()
+    present, lines = conn.execute(
+        sql.SQL("select count(*), count(distinct (_batch_id, _row_number)) from {}").format(
+            sql.Identifier("raw", rows_table(table))  # every stored row
+        )
+    ).fetchone()
+    return {
+        "batches": batches,
+        "rows_in": rows_in,
+        "rows_loaded": loaded,
+        "rows_quarantined": quarantined,
+        "rows_present_in_raw": present,
+        "distinct_lines_in_raw": lines,
+    }
+
+
+def reconciled(counts: dict[str, int]) -> bool:
+    loaded, present = counts["rows_loaded"], counts["rows_present_in_raw"]
+    return (
+        counts["rows_in"] == loaded + counts["rows_quarantined"]
+        and present == loaded == counts["distinct_lines_in_raw"]
+    )
 
 
 def _gx_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
