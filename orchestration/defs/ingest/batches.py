@@ -134,8 +134,8 @@ def ensure_raw_table(conn: psycopg.Connection, contract: Contract) -> None:
     of the record type's raw table (months of one record type: well under a second at the
     commune's volumes). A BRIN index on `_batch_id` (rows of a batch are written together and
     never deleted) lets a query for given batches skip the others' pages once vacuum has
-    summarised them, for a few percent of a load. A raw table of the first layout (provenance on every row) becomes this
-    one in place. Call in a transaction.
+    summarised them, for a few percent of a load. A raw table of the first layout (provenance
+    on every row) becomes this one in place. Call in a transaction.
     """
     conn.execute("select pg_advisory_xact_lock(%s)", [DDL_LOCK])
     rows = sql.Identifier(RAW, rows_table(contract.table))
