@@ -23,14 +23,13 @@ import pytest
 import yaml
 from psycopg import sql
 
-from orchestration.defs.ingest.batches import drop_raw_table
+from orchestration.defs.ingest.batches import drop_raw_table, reconcile, reconciled
 from orchestration.defs.ingest.loader import (
     LoadReport,
     ensure_load_tables,
     ensure_raw_table,
     load_file,
 )
-from orchestration.defs.quality.definitions import reconcile, reconciled
 from orchestration.warehouse import Role, role_url
 from sources.contracts import Column, ColumnType, Contract, load_contract
 from sources.generator import generate_landing

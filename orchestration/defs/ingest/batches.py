@@ -309,6 +309,45 @@ def close_batch(
     return supersedes
 
 
+RECONCILE = """
+select
+    coalesce(sum(rows_in), 0) as rows_in,
+    coalesce(sum(rows_loaded), 0) as rows_loaded,
+    coalesce(sum(rows_quarantined), 0) as rows_quarantined,
+    count(*) as batches
+from raw._batches
+where table_name = %s
+"""
+
+
+def reconcile(conn: psycopg.Connection, table: str) -> dict[str, int]:
+    """The batch ledger's counts for `table` beside the rows stored in raw: all of them, and
+    the distinct lines of a delivery among them (the loader sends each line once; raw has no
+    unique index to refuse a second copy, see `ensure_raw_table`)."""
+    rows_in, loaded, quarantined, batches = conn.execute(RECONCILE, [table]).fetchone()
+    present, lines = conn.execute(
+        sql.SQL("select count(*), count(distinct (_batch_id, _row_number)) from {}").format(
+            sql.Identifier("raw", rows_table(table))  # every stored row
+        )
+    ).fetchone()
+    return {
+        "batches": batches,
+        "rows_in": rows_in,
+        "rows_loaded": loaded,
+        "rows_quarantined": quarantined,
+        "rows_present_in_raw": present,
+        "distinct_lines_in_raw": lines,
+    }
+
+
+def reconciled(counts: dict[str, int]) -> bool:
+    loaded, present = counts["rows_loaded"], counts["rows_present_in_raw"]
+    return (
+        counts["rows_in"] == loaded + counts["rows_quarantined"]
+        and present == loaded == counts["distinct_lines_in_raw"]
+    )
+
+
 def record_file(
     conn: psycopg.Connection,
     file: tuple[str, str, int],

@@ -4,10 +4,8 @@ staging/`); dbt tests, the marts' singular tests included, come with the dbt ass
 Checks are blocking: an ERROR stops everything downstream of the checked asset."""
 
 import dagster as dg
-import psycopg
-from psycopg import sql
 
-from orchestration.defs.ingest.batches import rows_table
+from orchestration.defs.ingest.batches import reconcile, reconciled
 from orchestration.defs.ingest.definitions import raw_asset_key
 from orchestration.defs.quality.gx_checks import SUITES_DIR, build_gx_asset_check
 from orchestration.defs.quality.quarantine import build_quarantine_check
@@ -15,16 +13,6 @@ from orchestration.defs.transform.definitions import dbt_model_key
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse import Role
 from sources.contracts import Contract, all_contracts
-
-RECONCILE = """
-select
-    coalesce(sum(rows_in), 0) as rows_in,
-    coalesce(sum(rows_loaded), 0) as rows_loaded,
-    coalesce(sum(rows_quarantined), 0) as rows_quarantined,
-    count(*) as batches
-from raw._batches
-where table_name = %s
-"""
 
 
 def build_reconciliation_check(contract: Contract) -> dg.AssetChecksDefinition:
@@ -45,34 +33,6 @@ def build_reconciliation_check(contract: Contract) -> dg.AssetChecksDefinition:
         )
 
     return rows_reconciled
-
-
-def reconcile(conn: psycopg.Connection, table: str) -> dict[str, int]:
-    """The batch ledger's counts for `table` beside the rows stored in raw: all of them, and
-    the distinct lines of a delivery among them (the loader sends each line once; raw has no
-    unique index to refuse a second copy, see `batches.ensure_raw_table`)."""
-    rows_in, loaded, quarantined, batches = conn.execute(RECONCILE, [table]).fetchone()
-    present, lines = conn.execute(
-        sql.SQL("select count(*), count(distinct (_batch_id, _row_number)) from {}").format(
-            sql.Identifier("raw", rows_table(table))  # every stored row
-        )
-    ).fetchone()
-    return {
-        "batches": batches,
-        "rows_in": rows_in,
-        "rows_loaded": loaded,
-        "rows_quarantined": quarantined,
-        "rows_present_in_raw": present,
-        "distinct_lines_in_raw": lines,
-    }
-
-
-def reconciled(counts: dict[str, int]) -> bool:
-    loaded, present = counts["rows_loaded"], counts["rows_present_in_raw"]
-    return (
-        counts["rows_in"] == loaded + counts["rows_quarantined"]
-        and present == loaded == counts["distinct_lines_in_raw"]
-    )
 
 
 def _gx_checks(contract: Contract) -> list[dg.AssetChecksDefinition]:
