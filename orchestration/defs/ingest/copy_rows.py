@@ -19,7 +19,7 @@ import json
 import re
 from array import array
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from queue import Queue
 from typing import IO
 
@@ -34,7 +34,7 @@ from orchestration.defs.ingest.batches import RAW, Batch, rows_table
 from sources.contracts import Contract
 from sources.readers import Table, without_line_break
 from sources.row_pattern import Block, RowPattern, key_identities, key_text, row_pattern_for
-from sources.validation import RecordChecker
+from sources.validation import Problem, RecordChecker
 
 # Written with each row (+ _loaded_at by default); the view raw.<table> adds the file and its
 # checksum from the batch (see `batches.ensure_raw_table`).
@@ -104,12 +104,14 @@ class RowSink:
             row = cells(place)
             key = "/".join(row[index] for index in self.key_places)
             detail = f"{', '.join(self.key_names)} {_quoted(key)} already on line {earlier[place]}"
-            entry = [int(numbers[place]), self.key_names[0], "duplicate_key", detail]
-            record = _shown(dict(zip(self.columns, row, strict=True)))
-            self.spool.write(json.dumps([*entry, record]) + "\n")
-        if repeated.any():
-            self.reasons["duplicate_key"] += int(repeated.sum())
-        self.loaded += len(numbers) - int(repeated.sum())
+            problem = Problem(self.key_names[0], "duplicate_key", detail)
+            record = dict(zip(self.columns, row, strict=True))
+            entry = _quarantine_entry(int(numbers[place]), record, [problem])
+            self.spool.write(json.dumps(entry) + "\n")
+        duplicates = int(repeated.sum())
+        if duplicates:
+            self.reasons["duplicate_key"] += duplicates
+        self.loaded += len(numbers) - duplicates
         return ~repeated
 
     def copy_block(self, lines: list[str], series: pl.Series, block: Block, first: int) -> bytes:
@@ -139,7 +141,7 @@ class RowSink:
                     more_lines.append(checked[0])
                     more[first + place] = checked[1]
         if more:  # back to their places: rows keep the file's order
-            high, low = key_identities(pl.Series([self._key(row) for row in more.values()]))
+            high, low = self._identities(more.values())
             added = {"line": more_lines, "number": list(more), "high": high, "low": low}
             copied = pl.concat([copied, pl.DataFrame(added)], how="vertical_relaxed")
             copied = copied.sort("number")
@@ -164,9 +166,9 @@ class RowSink:
         if not self.pending:
             return
         pending, self.pending = self.pending, []
-        keys = pl.Series([self._key(row) for _, _, row in pending], dtype=pl.String)
         numbers = np.fromiter((number for _, number, _ in pending), np.int64, len(pending))
-        kept = self.admit(key_identities(keys), numbers, lambda place: pending[place][2])
+        identities = self._identities(row for _, _, row in pending)
+        kept = self.admit(identities, numbers, lambda place: pending[place][2])
         copy.write(
             "".join(
                 f"{line}{self.load_columns}{number}\n"
@@ -175,8 +177,10 @@ class RowSink:
             )
         )
 
-    def _key(self, row: Sequence[str]) -> str:
-        return key_text([row[place] for place in self.key_places])
+    def _identities(self, rows: Iterable[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """The key identities of rows of the thorough lane (cells in the contract's order)."""
+        keys = [key_text([row[place] for place in self.key_places]) for row in rows]
+        return key_identities(pl.Series(keys, dtype=pl.String))
 
 
 class SendingWriter(QueuedLibpqWriter):
@@ -371,13 +375,9 @@ def _contract_order(
 
 def _quarantine_entry(row_number: int, record: dict[str, str], problems: list) -> list:
     first = problems[0]
-    detail = "; ".join(p.detail for p in problems)
-    return [row_number, first.field, first.reason, detail, _shown(record)]
-
-
-def _shown(record: dict[str, str]) -> dict[str, str]:
-    """jsonb cannot hold NUL: show it as a visible symbol rather than lose the row."""
-    return {name: value.replace("\x00", "\N{SYMBOL FOR NULL}") for name, value in record.items()}
+    # jsonb cannot hold NUL: show it as a visible symbol rather than lose the row.
+    shown = {name: value.replace("\x00", "\N{SYMBOL FOR NULL}") for name, value in record.items()}
+    return [row_number, first.field, first.reason, "; ".join(p.detail for p in problems), shown]
 
 
 def _quoted(text: str) -> str:
