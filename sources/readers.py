@@ -20,6 +20,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, Protocol
 
+import numpy as np
+
 from sources.cells import (
     Invalid,
     parse_boolean,
@@ -199,6 +201,11 @@ def _csv_stream(
             ) from error
 
 
+# Blocks of the loader's fast lane. Larger ones would cost less CPU (each block costs a few
+# milliseconds whatever its size: planning its polars query, the key ledger's look-ups), but a
+# block's buffers are a few times its size and polars' allocator keeps freed pages a while: by
+# blocks of 2 MiB the loader's peak grew by 0.6-1.0 of the file's growth, against 0.5-0.6 by 1
+# MiB (`test_ingest_streams_a_file_far_larger_than_the_others`, benchmarks/README.md item 17).
 BLOCK_BYTES = 1 << 20
 # Bytes classed as lead (L) or continuation (C) of a multi-byte UTF-8 character; `translate` and
 # `in` run at memory speed, where a regular expression would test every byte in turn.
@@ -257,8 +264,8 @@ class UnquotedLines:
 
     def texts(self) -> Iterator[BlockText]:
         """The file block by block: whole lines, decoded, their line breaks as delivered (`lines`
-        splits them and refuses a stray carriage return; `split_lines` leaves that to its
-        caller)."""
+        splits them and refuses a stray carriage return; the loader's `copy_rows.line_series`
+        leaves that to its caller)."""
         with self.path.open("rb") as raw:
             raw.seek(self.offset)
             line_number, rest = self.first_line, b""
@@ -266,9 +273,14 @@ class UnquotedLines:
                 data = rest + chunk
                 cut = data.rfind(b"\n") + 1  # the file ends with a line break (checked at open)
                 block, rest = data[:cut], data[cut:]
+                del chunk, data  # nothing of a block is kept while the caller works on it
                 if block:
-                    line_feeds = block.count(b"\n")
-                    yield BlockText(line_number, self._text(block, line_number), line_feeds)
+                    # numpy counts a byte a third faster than `bytes.count` (no memchr there).
+                    line_feeds = int(np.count_nonzero(np.frombuffer(block, np.uint8) == 0x0A))
+                    text = BlockText(line_number, self._text(block, line_number), line_feeds)
+                    del block
+                    yield text
+                    del text
                     line_number += line_feeds
 
     @staticmethod
@@ -288,29 +300,15 @@ class UnquotedLines:
         lines.pop()  # what follows the block's last line break
         return lines
 
-    @classmethod
-    def split_lines(cls, text: str, first: int, line_feeds: int) -> list[str]:
-        """`lines` for a caller that refuses a stray carriage return itself: one left inside a
-        line stays there (the loader's fast lane: no line holding one matches the contract's
-        expression, and `copy_rows` passes it to `without_line_break`). `line_feeds`,
-        counted on the block's bytes, tells a file of CRLF lines from one of mixed line breaks
-        without two more passes over the text."""
-        if "\r" not in text:
-            lines = text.split("\n")
-        else:
-            lines = text.split("\r\n")
-            if len(lines) - 1 != line_feeds:  # a line feed alone: mixed line breaks
-                return cls.lines(text, first)
-        lines.pop()  # what follows the block's last line break
-        return lines
-
     def _text(self, block: bytes, first: int) -> str:
         # Without a continuation byte (0x80-0xBF), a block holds no UTF-8 character, nor any of
-        # the characters cp1252 puts at 0x80-0x9F, where it differs from latin-1.
-        classes = b""
-        if self._checks_utf8 and not block.isascii():
-            classes = block.translate(_UTF8_CLASSES)
-        maybe_utf8 = b"C" in classes  # one-byte search: memchr
+        # the characters cp1252 puts at 0x80-0x9F, where it differs from latin-1. As signed
+        # bytes those are the ones below -0x40: one vectorised pass.
+        maybe_utf8 = (
+            self._checks_utf8
+            and not block.isascii()
+            and bool((np.frombuffer(block, np.int8) < -0x40).any())
+        )
         encoding = self.encoding
         if self._is_cp1252 and not maybe_utf8:
             # cp1252 and latin-1 then give the same characters (French accents are above
@@ -332,7 +330,7 @@ class UnquotedLines:
         # A non-ASCII line is valid UTF-8 only if it holds a lead byte followed by a
         # continuation byte; French text in cp1252 (an accent, then a letter) almost never does,
         # so one search clears the block.
-        if maybe_utf8 and b"LC" in classes:  # a two-byte search costs more: only if needed
+        if maybe_utf8 and b"LC" in block.translate(_UTF8_CLASSES):
             self._refuse_lines(block, first)
         return text
 

@@ -239,7 +239,7 @@ def test_fast_lane_loads_what_the_thorough_lane_loads(tmp_path, block_bytes, tab
         fast = load(contract, path, fast=True)
     thorough = load(contract, path, fast=False)
     assert fast == thorough
-    by_blocks = sum(int(call.args[3].valid.sum()) for call in copy_block.call_args_list)
+    by_blocks = sum(int(call.args[2].valid.sum()) for call in copy_block.call_args_list)
     # Valid lines: those loaded and the later copies of a key. With a backslash, the thorough
     # path took them.
     duplicates = [json.loads(entry)[4] for entry in fast[1] if '"duplicate_key"' in entry]
@@ -258,7 +258,7 @@ def test_fast_lane_loads_what_the_thorough_lane_loads(tmp_path, block_bytes, tab
     assert sum(reasons.values()) == len(quarantined)
     assert reasons["duplicate_key"] > 10
     if block_bytes == 4096 and not tabs:  # some first copies were in an earlier block
-        starts = [call.args[4] for call in copy_block.call_args_list]
+        starts = [call.args[3] for call in copy_block.call_args_list]
         entries = [json.loads(entry) for entry in quarantined]
         pairs = [(e[0], int(e[3].rsplit(" ", 1)[1])) for e in entries if e[2] == "duplicate_key"]
         assert any(first < start <= line for line, first in pairs for start in starts)
