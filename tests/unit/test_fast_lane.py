@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import random
+import subprocess
+import sys
 from collections import Counter
 from contextlib import contextmanager
 from datetime import date
@@ -310,3 +313,16 @@ def test_fast_lane_takes_mixed_line_breaks_and_refuses_a_stray_carriage_return(t
         messages.append(str(refusal.value))
     assert messages[0].startswith("line 4: malformed CSV (a carriage return inside the line)")
     assert messages[1].startswith("line 4: malformed CSV")  # in the csv module's words
+
+
+@pytest.mark.parametrize(("given", "threads"), [(None, "1"), ("2", "2")])
+def test_the_loader_runs_polars_on_one_thread_unless_told_otherwise(given, threads):
+    """Beside PostgreSQL's COPY, polars' own workers cost the loader more than they save
+    (benchmarks/README.md, item 17); a `POLARS_MAX_THREADS` of the environment stands."""
+    env = {name: value for name, value in os.environ.items() if name != "POLARS_MAX_THREADS"}
+    if given is not None:
+        env["POLARS_MAX_THREADS"] = given
+    code = "import orchestration.defs.ingest.copy_rows, polars; print(polars.thread_pool_size())"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == threads
