@@ -204,7 +204,7 @@ def _csv_stream(
 # Blocks of the loader's fast lane. Larger ones would cost less CPU (each block costs a few
 # milliseconds whatever its size: planning its polars query, the key ledger's look-ups), but a
 # block's buffers are a few times its size and polars' allocator keeps freed pages a while: by
-# blocks of 2 MiB the loader's peak grew by 0.6-1.0 of the file's growth, against 0.5-0.6 by 1
+# blocks of 2 MiB the loader's peak grew by 0.6-1.0 of the file's growth, against about 0.5 by 1
 # MiB (`test_ingest_streams_a_file_far_larger_than_the_others`, benchmarks/README.md item 17).
 BLOCK_BYTES = 1 << 20
 # Bytes classed as lead (L) or continuation (C) of a multi-byte UTF-8 character; `translate` and
@@ -275,7 +275,7 @@ class UnquotedLines:
                 block, rest = data[:cut], data[cut:]
                 del chunk, data  # nothing of a block is kept while the caller works on it
                 if block:
-                    # numpy counts a byte a third faster than `bytes.count` (no memchr there).
+                    # numpy counts a byte in a third of `bytes.count`'s time (no memchr there).
                     line_feeds = int(np.count_nonzero(np.frombuffer(block, np.uint8) == 0x0A))
                     text = BlockText(line_number, self._text(block, line_number), line_feeds)
                     del block

@@ -596,7 +596,7 @@ def test_ingest_streams_a_file_far_larger_than_the_others(
     loader's memory must not follow the file, since rows stream to COPY block by block and only
     the key ledger grows (24 bytes a key, and its Bloom filter 8 bytes, sized ahead). Any reader
     of the whole file needs at least the file's size again, several times for a DataFrame; here
-    the peak grows by less than three quarters of what the file grows by (about 0.6 measured).
+    the peak grows by less than three quarters of what the file grows by (about 0.5 measured).
     Each load runs in a process of its own: its peak resident memory (`VmHWM`) counts polars'
     native buffers, which `tracemalloc` does not see, and nothing of the test's own."""
     measured = []

@@ -326,3 +326,24 @@ def test_the_loader_runs_polars_on_one_thread_unless_told_otherwise(given, threa
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == threads
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("a\tb\n", ["a\tb"]),
+        ("\n", [""]),
+        ("a\r\n\r\nb\r\n", ["a", "", "b"]),
+        ("é\t€\r\n\r\n", ["é\t€", ""]),
+        ("a\nb\r\nc\r\r\n", ["a", "b", "c"]),  # mixed line breaks: the line reader's split
+        ("a\r\r\nb\r\n", ["a\r", "b"]),  # CR CR LF in a CRLF block: left to `copy_block`
+        ("a\r\nb\rc\r\n", ["a", "b\rc"]),  # a stray carriage return stays in its line
+    ],
+)  # fmt: skip
+def test_line_series_splits_a_block_into_its_lines(text, lines):
+    assert copy_rows.line_series(text, 2, text.count("\n")).to_list() == lines
+
+
+def test_line_series_refuses_a_stray_carriage_return_among_mixed_line_breaks():
+    with pytest.raises(FileRefusedError, match=r"line 3: malformed CSV .*carriage return"):
+        copy_rows.line_series("a\r\nb\rc\nd\n", 2, 3)

@@ -243,6 +243,7 @@ def _fast_lane(sink: RowSink, pattern: RowPattern, copy: psycopg.Copy) -> None:
                 if line:  # a blank line carries no data
                     sink.check(first_line + offset, line.split(delimiter))
             sink.flush(copy)
+            del text
             continue
         lines = line_series(text.replace(delimiter, TAB), first_line, line_feeds)
         del text  # one block at a time in memory: the next is read after these are gone
@@ -252,8 +253,8 @@ def _fast_lane(sink: RowSink, pattern: RowPattern, copy: psycopg.Copy) -> None:
 
 def line_series(text: str, first: int, line_feeds: int) -> pl.Series:
     """The lines of a block's text (from line `first`) without their line breaks, split by
-    polars: a Python string per line, then a polars one from each, cost as much as the checks
-    of a line. The text goes to polars as UTF-8 bytes: CPython's encoder takes a twentieth of
+    polars (a Python string per line, then a polars string from each, cost as much as checking
+    a line). The text goes to polars as UTF-8 bytes: CPython's encoder takes a twentieth of
     the time polars takes to read a string with accents. A stray carriage return stays in its
     line: no such line is valid, and `copy_block` refuses the file there. `line_feeds`, counted
     on the block's bytes, tells a file of CRLF lines from one of mixed line breaks (those go by
