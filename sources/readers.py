@@ -277,10 +277,10 @@ class UnquotedLines:
                 if block:
                     # numpy counts a byte in a third of `bytes.count`'s time (no memchr there).
                     line_feeds = int(np.count_nonzero(np.frombuffer(block, np.uint8) == 0x0A))
-                    text = BlockText(line_number, self._text(block, line_number), line_feeds)
+                    piece = BlockText(line_number, self._text(block, line_number), line_feeds)
                     del block
-                    yield text
-                    del text
+                    yield piece
+                    del piece  # before the next read: one block in memory at a time
                     line_number += line_feeds
 
     @staticmethod

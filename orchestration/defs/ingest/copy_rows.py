@@ -32,7 +32,7 @@ from psycopg.types.json import Jsonb
 
 from orchestration.defs.ingest.batches import RAW, Batch, rows_table
 from sources.contracts import Contract
-from sources.readers import Table, UnquotedLines, without_line_break
+from sources.readers import BlockText, Table, UnquotedLines, without_line_break
 from sources.row_pattern import Block, RowPattern, key_identities, key_text, row_pattern_for
 from sources.validation import Problem, RecordChecker
 
@@ -236,19 +236,22 @@ def _fast_lane(sink: RowSink, pattern: RowPattern, copy: psycopg.Copy) -> None:
     """
     unquoted = sink.table.unquoted
     assert unquoted is not None
+    for block in unquoted.texts():
+        _send_block(sink, pattern, copy, block)
+        del block  # gone before the next block is read (`UnquotedLines.texts`)
+
+
+def _send_block(sink: RowSink, pattern: RowPattern, copy: psycopg.Copy, block: BlockText) -> None:
+    """One block of `_fast_lane`: by polars, or line by line if it holds a tab."""
     delimiter = pattern.delimiter
-    for first_line, text, line_feeds in unquoted.texts():
-        if delimiter != TAB and TAB in text:
-            for offset, line in enumerate(unquoted.lines(text, first_line)):
-                if line:  # a blank line carries no data
-                    sink.check(first_line + offset, line.split(delimiter))
-            sink.flush(copy)
-            del text
-            continue
-        lines = line_series(text.replace(delimiter, TAB), first_line, line_feeds)
-        del text  # one block at a time in memory: the next is read after these are gone
-        copy.write(sink.copy_block(lines, pattern.check_block(lines), first_line))
-        del lines
+    if delimiter != TAB and TAB in block.text:
+        for offset, line in enumerate(UnquotedLines.lines(block.text, block.first)):
+            if line:  # a blank line carries no data
+                sink.check(block.first + offset, line.split(delimiter))
+        sink.flush(copy)
+        return
+    lines = line_series(block.text.replace(delimiter, TAB), block.first, block.line_feeds)
+    copy.write(sink.copy_block(lines, pattern.check_block(lines), block.first))
 
 
 def line_series(text: str, first: int, line_feeds: int) -> pl.Series:
