@@ -594,7 +594,7 @@ def test_ingest_streams_a_file_far_larger_than_the_others(
 ):
     """A file of 400,000 tickets (about 80 months of the commune) against one of 50,000: the
     loader's memory must not follow the file, since rows stream to COPY block by block and only
-    the key ledger grows (24 bytes a key, and its Bloom filter 8 bytes, sized ahead). Any reader
+    the key ledger grows (24 bytes a key, and its table of slots, sized ahead). Any reader
     of the whole file needs at least the file's size again, several times for a DataFrame; here
     the peak grows by less than three quarters of what the file grows by (about 0.5 measured).
     Each load runs in a process of its own: its peak resident memory (`VmHWM`) counts polars'

@@ -149,9 +149,8 @@ def test_both_lanes_identify_a_key_alike():
 @pytest.mark.parametrize("chunk", [1, 7, 1000])
 def test_the_key_ledger_names_the_first_copy_of_each_key(chunk):
     """Keys admitted chunk by chunk, in the file's order, as the loader sends them: each later
-    copy gets the line of the first one, in the same chunk or any earlier one, whatever the
-    Bloom filter says (sized here for 64 rows: rebuilt three times, and full of false
-    positives); a new key gets -1."""
+    copy gets the line of the first one, in the same chunk or any earlier one (the table sized
+    here for 32 keys: rebuilt four times as keys come); a new key gets -1."""
     draw = random.Random(3)
     keys = [f"T-{draw.randrange(3000)}" for _ in range(4000)]
     lines = list(range(2, 2 + len(keys)))
@@ -168,9 +167,31 @@ def test_the_key_ledger_names_the_first_copy_of_each_key(chunk):
         first.setdefault(key, line)
     assert found == expected
     assert 500 < found.count(-1) < len(keys) - 500
-    assert ledger.capacity == 4096
-    # Chunks of several look-ups sort the ledger (searched by bisection, then its new keys).
-    assert (len(ledger.sorted_high) > 0) == (chunk > 1)
+    assert len(ledger.rows) == len(set(keys))
+    assert ledger.capacity == 16384  # 64 slots, 4 times larger until at most half full
+    assert np.count_nonzero(ledger.slots) == len(set(keys))
+
+
+def test_the_key_ledger_tells_apart_keys_that_share_a_slot_or_a_hash():
+    """Identities crafted to collide: every first hash on the same slot (they differ above the
+    table's bits), half of them one first hash with different second ones. Each later copy is
+    still found, with the line of its first copy, however long the run of taken slots."""
+    draw = random.Random(5)
+    pairs = [(draw.randrange(8) << 40, draw.randrange(4)) for _ in range(2000)]
+    pairs += [(7 << 40, low) for low in range(16)] * 3  # one first hash, 16 keys, thrice
+    draw.shuffle(pairs)
+    high = np.array([pair[0] for pair in pairs], dtype=np.uint64)
+    low = np.array([pair[1] for pair in pairs], dtype=np.uint64)
+    lines = np.arange(2, 2 + len(pairs))
+    ledger, found = copy_rows.KeyLedger(), []
+    for start in range(0, len(pairs), 300):
+        chunk = slice(start, start + 300)
+        found += ledger.admit(high[chunk], low[chunk], lines[chunk]).tolist()
+    first: dict[tuple[int, int], int] = {}
+    expected = [first.setdefault(pair, line) for pair, line in zip(pairs, lines.tolist())]
+    assert found == [-1 if line == first_line else first_line
+                     for line, first_line in zip(lines.tolist(), expected)]  # fmt: skip
+    assert found.count(-1) == len(set(pairs)) == 8 * 4 + 16 - 4
 
 
 def test_two_composite_keys_never_share_a_text():

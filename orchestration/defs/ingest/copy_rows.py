@@ -274,106 +274,103 @@ class KeyLedger:
     """The natural key of every row admitted so far, to find a later copy before it is sent.
 
     A key is kept as its 128-bit identity (`row_pattern.key_identities`: two 64-bit hashes of
-    its text by polars), with the line of its first copy: 24 bytes a row, where a set of the keys
-    themselves would grow with their text. Two different keys share an identity with a chance
-    of about n² / 2¹²⁹ (10⁻²⁷ for a million rows): the odds md5 surrogate keys live with.
+    its text by polars), with the line of its first copy: 24 bytes a row, in arrays in the order
+    the keys came, where a set of the keys themselves would grow with their text. Two different
+    keys share an identity with a chance of about n² / 2¹²⁹ (10⁻²⁷ for a million rows): the odds
+    md5 surrogate keys live with.
 
-    Most keys are new, so each block is first tested against a Bloom filter of the identities
-    seen: 4 bits in one 64-bit word per key (one memory access). It has a word per key expected
-    (one per 64 bytes of a delimited file, rounded up to a power of two: 8 to 16 bytes per 64
-    bytes of file), and is rebuilt 4 times larger if more keys come. Only the keys it may hold,
-    and the keys repeated within the block, are looked up in the ledger itself: every repeated
-    key, and 1 new key in 30,000 with the filter half full (1 in 6,000 full). A few look-ups
-    scan the keys added since the last sort (vectorised); when scanning would cost more than
-    sorting, those keys are sorted and merged into the sorted part, searched by bisection (16
-    more bytes a key), so a file of repeated rows costs a few sorts, not a scan per row."""
+    The keys are found through a hash table of their places in those arrays: open addressing,
+    the first hash's low bits giving a key's slot, the next free slot taken when it is not (4
+    bytes a slot, 0 when free). It is sized ahead for one key per 64 bytes of a delimited file,
+    twice over (8 to 16 bytes per 64 bytes of file: 2 to 4 slots for a record of 100 bytes), so
+    it is at most half full, and rebuilt 4 times larger if more keys come. A block's keys go
+    through it together, by numpy, a slot per key at a time: most end at their first slot (an
+    empty one, or their key), a few more rounds take the rest. Its new keys then claim the free
+    slots the same way: of two keys claiming one slot, the one that reads its own claim back
+    keeps it, the other moves on. No key is looked at one by one, but the copies of a key within
+    a block."""
 
-    FIRST_CAPACITY = 1 << 16  # keys the smallest filter is sized for
+    FIRST_CAPACITY = 1 << 16  # slots of the smallest table
     BYTES_PER_ROW = 64  # fewer than most records take: a delimited file's keys, at most
 
     def __init__(self, expected: int = 0) -> None:
-        """`expected`: how many keys to size the filter for (a power of two at least)."""
+        """`expected`: how many keys to size the table for (twice as many slots, a power of 2)."""
         self.high, self.low, self.rows = array("Q"), array("Q"), array("q")  # first copies
-        # The first `len(sorted_high)` keys, by `high`: their values and places in the arrays.
-        self.sorted_high = np.empty(0, dtype=np.uint64)
-        self.sorted_at = np.empty(0, dtype=np.int64)
-        self.capacity = max(self.FIRST_CAPACITY, 1 << max(expected - 1, 0).bit_length())
-        self.bloom = np.zeros(self.capacity, dtype=np.uint64)
+        self.capacity = max(self.FIRST_CAPACITY, 1 << max(2 * expected - 1, 0).bit_length())
+        # A key's place in the arrays plus one (int32: 2³¹ keys, a file of some 200 GB).
+        self.slots = np.zeros(self.capacity, dtype=np.int32)
 
     def admit(self, high: np.ndarray, low: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Key identities of valid rows in the file's order, and their lines: for each, the
         line of an earlier row with the same key, or -1 (a new key, now remembered)."""
+        high = np.asarray(high, dtype=np.uint64)
+        low = np.asarray(low, dtype=np.uint64)
         rows = np.asarray(rows, dtype=np.int64)
-        earlier = np.full(len(rows), -1, dtype=np.int64)
-        word, bits = self._bits(high, low)
-        suspects = self.bloom[word] & bits == bits
-        ordered = np.sort(high)  # repeated within the block: same first hash (`low` decides)
+        earlier = self._lines_of(high, low)
+        new = np.flatnonzero(earlier < 0)
+        ordered = np.sort(high[new])  # repeated within the block: same first hash (`low` decides)
         repeated = ordered[1:][ordered[1:] == ordered[:-1]]
         if len(repeated):
-            suspects |= np.isin(high, repeated)
-        if suspects.any():
-            places = np.flatnonzero(suspects)
-            identities = zip(high[places].tolist(), low[places].tolist(), strict=True)
             first_here: dict[tuple[int, int], int] = {}
-            for place, identity, line in zip(
-                places.tolist(), identities, self._lines_of(high[places], low[places]), strict=True
-            ):
-                if line < 0:
-                    line = first_here.setdefault(identity, int(rows[place]))
-                    if line == rows[place]:
-                        continue  # the first copy
-                earlier[place] = line
-        new = earlier < 0
+            for place in new[np.isin(high[new], repeated)].tolist():
+                identity = (int(high[place]), int(low[place]))
+                line = first_here.setdefault(identity, int(rows[place]))
+                if line != rows[place]:
+                    earlier[place] = line  # a later copy of a key first seen in this block
+            new = np.flatnonzero(earlier < 0)
         self._remember(high[new], low[new], rows[new])
         return earlier
 
-    def _lines_of(self, high: np.ndarray, low: np.ndarray) -> list[int]:
+    def _lines_of(self, high: np.ndarray, low: np.ndarray) -> np.ndarray:
         """The line of each identity's first copy in the ledger, or -1."""
-        held = np.frombuffer(self.high, dtype=np.uint64) if self.high else np.empty(0, np.uint64)
-        done = len(self.sorted_high)
-        if len(high) * (len(held) - done) > 4 * len(held):  # scanning would cost more
-            self._sort(held)
-            done = len(held)
-        left = np.searchsorted(self.sorted_high, high, "left")
-        right = np.searchsorted(self.sorted_high, high, "right")
-        places = [
-            int(place)
-            for first, last in zip(left.tolist(), right.tolist(), strict=True)
-            for place in self.sorted_at[first:last]
-        ]
-        places += (done + np.flatnonzero(np.isin(held[done:], high))).tolist()
-        found = {(self.high[place], self.low[place]): self.rows[place] for place in places}
-        return [found.get(pair, -1) for pair in zip(high.tolist(), low.tolist(), strict=True)]
-
-    def _sort(self, held: np.ndarray) -> None:
-        """Merge the keys added since the last sort into the sorted part."""
-        done = len(self.sorted_high)
-        order = np.argsort(held[done:])
-        merged = np.concatenate((self.sorted_high, held[done:][order]))
-        at = np.concatenate((self.sorted_at, done + order))
-        merge = np.argsort(merged, kind="stable")  # two sorted runs: a linear merge (timsort)
-        self.sorted_high, self.sorted_at = merged[merge], at[merge]
+        found = np.full(len(high), -1, dtype=np.int64)
+        if not self.rows:
+            return found
+        held_high = np.frombuffer(self.high, dtype=np.uint64)
+        held_low = np.frombuffer(self.low, dtype=np.uint64)
+        held_rows = np.frombuffer(self.rows, dtype=np.int64)
+        mask = self.capacity - 1
+        slot = (high & np.uint64(mask)).astype(np.intp)
+        todo = np.arange(len(high))
+        while len(todo):  # the keys not yet at their key or at a free slot (not held)
+            place = self.slots[slot[todo]]
+            held = place > 0
+            todo, place = todo[held], place[held] - 1
+            same = (held_high[place] == high[todo]) & (held_low[place] == low[todo])
+            found[todo[same]] = held_rows[place[same]]
+            todo = todo[~same]
+            slot[todo] = (slot[todo] + 1) & mask
+        return found
 
     def _remember(self, high: np.ndarray, low: np.ndarray, rows: np.ndarray) -> None:
+        """Add keys that are new and distinct."""
+        held = len(self.rows)
+        if 2 * (held + len(high)) > self.capacity:  # rebuilt larger, from every key kept
+            while 2 * (held + len(high)) > self.capacity:
+                self.capacity *= 4
+            self.slots = np.zeros(self.capacity, dtype=np.int32)
+            if held:
+                self._claim_slots(np.frombuffer(self.high, dtype=np.uint64), 0)
+        self._claim_slots(high, held)
         self.high.frombytes(np.ascontiguousarray(high).view(np.uint8))
         self.low.frombytes(np.ascontiguousarray(low).view(np.uint8))
         self.rows.frombytes(np.ascontiguousarray(rows).view(np.uint8))
-        if len(self.high) > self.capacity:  # rebuilt larger, from every identity kept
-            while len(self.high) > self.capacity:
-                self.capacity *= 4
-            self.bloom = np.zeros(self.capacity, dtype=np.uint64)
-            high = np.frombuffer(self.high, dtype=np.uint64)
-            low = np.frombuffer(self.low, dtype=np.uint64)
-        np.bitwise_or.at(self.bloom, *self._bits(high, low))
 
-    def _bits(self, high: np.ndarray, low: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each identity's word of the filter (from `high`) and its 4 bits there (from `low`)."""
-        word = (high & np.uint64(len(self.bloom) - 1)).astype(np.intp)
-        one, six = np.uint64(1), np.uint64(63)
-        bits = one << (low & six)
-        for shift in (6, 12, 18):
-            bits |= one << ((low >> np.uint64(shift)) & six)
-        return word, bits
+    def _claim_slots(self, high: np.ndarray, first: int) -> None:
+        """A free slot for each of these keys (distinct, none in the table), which will be at
+        places `first`, `first + 1`... of the arrays."""
+        mask = self.capacity - 1
+        slot = (high & np.uint64(mask)).astype(np.intp)
+        todo = np.arange(len(high))
+        while len(todo):
+            at = slot[todo]
+            free = self.slots[at] == 0
+            claims = first + todo[free] + 1
+            self.slots[at[free]] = claims  # of several claims on one slot, one is written
+            kept = np.zeros(len(todo), dtype=bool)
+            kept[free] = self.slots[at[free]] == claims
+            todo = todo[~kept]
+            slot[todo] = (slot[todo] + 1) & mask
 
 
 def copy_text(text: str) -> str:
