@@ -188,9 +188,11 @@ def test_the_key_ledger_tells_apart_keys_that_share_a_slot_or_a_hash():
         chunk = slice(start, start + 300)
         found += ledger.admit(high[chunk], low[chunk], lines[chunk]).tolist()
     first: dict[tuple[int, int], int] = {}
-    expected = [first.setdefault(pair, line) for pair, line in zip(pairs, lines.tolist())]
-    assert found == [-1 if line == first_line else first_line
-                     for line, first_line in zip(lines.tolist(), expected)]  # fmt: skip
+    expected = []
+    for pair, line in zip(pairs, lines.tolist(), strict=True):
+        expected.append(first.get(pair, -1))
+        first.setdefault(pair, line)
+    assert found == expected
     assert found.count(-1) == len(set(pairs)) == 8 * 4 + 16 - 4
 
 
