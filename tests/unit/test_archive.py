@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import time
 from pathlib import Path
 from unittest.mock import patch
 
@@ -26,14 +27,16 @@ def archived_files(archive: Path) -> list[Path]:
 
 
 def test_the_archive_names_a_copy_only_once_it_is_on_disk(tmp_path):
+    """The copy is flushed, then named, then the folders holding the new name are flushed."""
     path, archive = delivered(tmp_path), tmp_path / "archive"
     sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-    flushed = []
+    flushed = []  # (inode flushed, what the archive shows once the flush is over)
     real_fsync = os.fsync
 
     def fsync(descriptor: int) -> None:
-        flushed.append(archived_files(archive))  # what the archive shows while it flushes
         real_fsync(descriptor)
+        time.sleep(0.05)  # a name given too early would show by now
+        flushed.append((os.fstat(descriptor).st_ino, archived_files(archive)))
 
     with patch("os.fsync", fsync):
         target, digest, size = archive_file(path, archive)
@@ -42,8 +45,11 @@ def test_the_archive_names_a_copy_only_once_it_is_on_disk(tmp_path):
     assert target == archive / sha256[:2] / f"{sha256}.csv"
     assert target.read_bytes() == path.read_bytes()
     assert not target.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
-    assert len(flushed) == 1
-    assert target not in flushed[0]  # flushed, then named
+    (copy, before), *folders = flushed
+    assert copy == target.stat().st_ino
+    assert target not in before  # flushed, then named
+    assert {inode for inode, _ in folders} == {target.parent.stat().st_ino, archive.stat().st_ino}
+    assert all(shown == [target] for _, shown in folders)  # then the name flushed
     assert archived_files(archive) == [target]  # no temporary copy left
 
 

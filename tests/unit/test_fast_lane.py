@@ -174,7 +174,7 @@ def test_the_key_ledger_names_the_first_copy_of_each_key(chunk):
 
 def test_the_key_ledger_tells_apart_keys_that_share_a_slot_or_a_hash():
     """Identities crafted to collide: every first hash on the same slot (they differ above the
-    table's bits), half of them one first hash with different second ones. Each later copy is
+    table's bits), 16 of them one first hash with different second ones. Each later copy is
     still found, with the line of its first copy, however long the run of taken slots."""
     draw = random.Random(5)
     pairs = [(draw.randrange(8) << 40, draw.randrange(4)) for _ in range(2000)]
@@ -194,6 +194,16 @@ def test_the_key_ledger_tells_apart_keys_that_share_a_slot_or_a_hash():
         first.setdefault(pair, line)
     assert found == expected
     assert found.count(-1) == len(set(pairs)) == 8 * 4 + 16 - 4
+
+
+def test_the_key_ledger_tells_the_copies_within_a_block_by_their_place():
+    """The first copy of a key within a block is the first place it holds, whatever lines the
+    caller gives (the loader's are distinct; a caller's repeated line must not make two keys)."""
+    ledger = copy_rows.KeyLedger()
+    high, low = np.array([5, 5, 5], dtype=np.uint64), np.array([1, 1, 1], dtype=np.uint64)
+    assert ledger.admit(high, low, np.array([7, 7, 9])).tolist() == [-1, 7, 7]
+    assert len(ledger.rows) == 1
+    assert ledger.admit(high[:1], low[:1], np.array([12])).tolist() == [7]
 
 
 def test_two_composite_keys_never_share_a_text():
