@@ -604,24 +604,25 @@ def test_ingest_streams_a_file_far_larger_than_the_others(
     small then large then again (a blank line more: new bytes, the same rows), and the smaller
     of the two growths is the one held to the limit."""
     url = role_url(settings, pg_server, Role.LOADER)
-    deliveries = []  # (rows, bytes): written again before each load, which deletes the file
+    deliveries = []  # (rows, path, bytes): written again before each load, which deletes it
     for rows_in in (50_000, 400_000):
         rows = [ticket(seed + rows_in, n) for n in range(rows_in)]
         rows[-10] = ticket(seed + rows_in, rows_in, site_id="S99")
         rows[-5] = rows[10]  # a duplicate far from its first copy
-        deliveries.append((rows_in, tickets_file(landing, rows).read_bytes()))
+        path = tickets_file(landing, rows)
+        deliveries.append((rows_in, path, path.read_bytes()))
         del rows
     measured = []  # (file size, peak): small, large, small, large
     for blank_lines in (0, 1):
-        for rows_in, content in deliveries:
-            path = landing / "acc_queue__tickets_2026-03.csv"
-            path.write_bytes(content + b"\r\n" * blank_lines)
+        for rows_in, path, content in deliveries:
+            delivered = content + b"\r\n" * blank_lines
+            path.write_bytes(delivered)
             command = [sys.executable, "-c", PEAK_OF_A_LOAD, url, str(path), str(tmp_path / "a")]
             done = subprocess.run(command, capture_output=True, text=True, check=False)
             assert done.returncode == 0, done.stderr
             result = json.loads(done.stdout)
             assert result["report"] == [rows_in, {"unknown_code": 1, "duplicate_key": 1}]
-            measured.append((len(content) + 2 * blank_lines, result["peak"]))
+            measured.append((len(delivered), result["peak"]))
     growths = [
         (large_peak - small_peak) / (large_size - small_size)
         for (small_size, small_peak), (large_size, large_peak) in zip(

@@ -301,9 +301,14 @@ class KeyLedger:
     def __init__(self, expected: int = 0) -> None:
         """`expected`: how many keys to size the table for (twice as many slots, a power of 2)."""
         self.high, self.low, self.rows = array("Q"), array("Q"), array("q")  # first copies
-        self.capacity = max(self.FIRST_CAPACITY, 1 << max(2 * expected - 1, 0).bit_length())
+        capacity = max(self.FIRST_CAPACITY, 1 << max(2 * expected - 1, 0).bit_length())
         # A key's place in the arrays plus one (int32: 2³¹ keys, a file of some 200 GB).
-        self.slots = np.zeros(self.capacity, dtype=np.int32)
+        self.slots = np.zeros(capacity, dtype=np.int32)
+
+    @property
+    def capacity(self) -> int:
+        """How many slots the table has (a power of two)."""
+        return len(self.slots)
 
     def admit(self, high: np.ndarray, low: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Key identities of valid rows in the file's order, and their lines: for each, the
@@ -333,8 +338,7 @@ class KeyLedger:
         held_high = np.frombuffer(self.high, dtype=np.uint64)
         held_low = np.frombuffer(self.low, dtype=np.uint64)
         held_rows = np.frombuffer(self.rows, dtype=np.int64)
-        mask = self.capacity - 1
-        slot = (high & np.uint64(mask)).astype(np.intp)
+        slot, mask = self._home_slots(high)
         todo = np.arange(len(high))
         while len(todo):  # the keys not yet at their key or at a free slot (not held)
             place = self.slots[slot[todo]]
@@ -348,11 +352,11 @@ class KeyLedger:
 
     def _remember(self, high: np.ndarray, low: np.ndarray, rows: np.ndarray) -> None:
         """Add keys that are new and distinct."""
-        held = len(self.rows)
-        if 2 * (held + len(high)) > self.capacity:  # rebuilt larger, from every key kept
-            while 2 * (held + len(high)) > self.capacity:
-                self.capacity *= 4
-            self.slots = np.zeros(self.capacity, dtype=np.int32)
+        held, capacity = len(self.rows), self.capacity
+        if 2 * (held + len(high)) > capacity:  # rebuilt larger, from every key kept
+            while 2 * (held + len(high)) > capacity:
+                capacity *= 4
+            self.slots = np.zeros(capacity, dtype=np.int32)
             if held:
                 self._claim_slots(np.frombuffer(self.high, dtype=np.uint64), 0)
         self._claim_slots(high, held)
@@ -363,8 +367,7 @@ class KeyLedger:
     def _claim_slots(self, high: np.ndarray, first: int) -> None:
         """A free slot for each of these keys (distinct, none in the table), which will be at
         places `first`, `first + 1`... of the arrays."""
-        mask = self.capacity - 1
-        slot = (high & np.uint64(mask)).astype(np.intp)
+        slot, mask = self._home_slots(high)
         todo = np.arange(len(high))
         while len(todo):
             at = slot[todo]
@@ -375,6 +378,11 @@ class KeyLedger:
             kept[free] = self.slots[at[free]] == claims
             todo = todo[~kept]
             slot[todo] = (slot[todo] + 1) & mask
+
+    def _home_slots(self, high: np.ndarray) -> tuple[np.ndarray, int]:
+        """Each key's first slot (the first hash's low bits), and the mask that wraps a slot."""
+        mask = self.capacity - 1
+        return (high & np.uint64(mask)).astype(np.intp), mask
 
 
 def copy_text(text: str) -> str:
